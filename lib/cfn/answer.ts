@@ -1,0 +1,61 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { describeError } from '../errors';
+import { errorDetails } from '../log';
+import { beforeDeadline } from './deadline';
+import type { CustomResourceEvent, CustomResourceResponse, Outcome } from './event';
+import { failedCreateId } from './identity';
+import { sendResponse, type DeliveryOptions } from './response';
+
+export interface AnswerOptions {
+  logger: Logger;
+  /** How long before the Lambda deadline to give up on the work and answer FAILED. */
+  marginMs: number;
+  delivery?: DeliveryOptions;
+}
+
+// CloudFormation shows at most 4 KB of a response; keep the Reason well inside it.
+const MAX_REASON = 1000;
+
+/**
+ * Runs the work and always answers CloudFormation: SUCCESS with its outcome, FAILED with a
+ * reason when it throws, and FAILED shortly before the Lambda deadline when it hangs.
+ */
+export async function answerCloudFormation(
+  event: CustomResourceEvent,
+  remainingMs: number,
+  work: () => Promise<Outcome>,
+  options: AnswerOptions,
+): Promise<CustomResourceResponse> {
+  const { logger } = options;
+  // A failed Create made nothing; a failed Update or Delete keeps the resource it had.
+  const unchangedId =
+    event.RequestType === 'Create' ? failedCreateId(event.RequestId) : (event.PhysicalResourceId ?? failedCreateId(event.RequestId));
+  const base = {
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+    NoEcho: false,
+  };
+  let response: CustomResourceResponse;
+  try {
+    const raced = await beforeDeadline(Promise.resolve().then(work), remainingMs, options.marginMs);
+    response = raced.done
+      ? { ...base, Status: 'SUCCESS', Reason: 'OK', PhysicalResourceId: raced.value.physicalResourceId, ...(raced.value.data ? { Data: raced.value.data } : {}) }
+      : {
+          ...base,
+          Status: 'FAILED',
+          Reason: 'timed out: the database or an AWS API did not answer before the function deadline',
+          PhysicalResourceId: unchangedId,
+        };
+  } catch (error) {
+    logger.error('request failed', errorDetails(error));
+    response = { ...base, Status: 'FAILED', Reason: describeError(error).slice(0, MAX_REASON), PhysicalResourceId: unchangedId };
+  }
+  logger.info('answering CloudFormation', {
+    status: response.Status,
+    reason: response.Reason,
+    physicalResourceId: response.PhysicalResourceId,
+  });
+  await sendResponse(event.ResponseURL, response, options.delivery);
+  return response;
+}

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A user's identity is its server and its name: users are server-wide in both engines, so
+ * a new database for the same name is a grant change, not a new user. The identity is the
+ * PhysicalResourceId, and a Delete acts on the server it names.
+ */
+export interface UserIdentity {
+  family: string;
+  host: string;
+  port: number;
+  username: string;
+}
+
+const PREFIX = 'dbauth';
+const FAILED_CREATE = 'failed-create';
+
+export function physicalIdOf(identity: UserIdentity): string {
+  return [PREFIX, identity.family, identity.host, identity.port, identity.username].join('/');
+}
+
+export function parsePhysicalId(id: string | undefined): UserIdentity | undefined {
+  const parts = id?.split('/') ?? [];
+  if (parts.length !== 5 || parts[0] !== PREFIX) return undefined;
+  const [, family = '', host = '', port = '', username = ''] = parts;
+  const portNumber = Number(port);
+  if (!family || !host || !username || !Number.isInteger(portNumber)) return undefined;
+  return { family, host, port: portNumber, username };
+}
+
+/** The id a failed Create answers with: its Delete then touches nothing. */
+export const failedCreateId = (requestId: string) => [PREFIX, FAILED_CREATE, requestId].join('/');
+export const isFailedCreateId = (id: string | undefined) => id?.startsWith(`${PREFIX}/${FAILED_CREATE}/`) === true;
+
+/** `dbauth/<stack name>/<logical id>-<hash of identity>`: stable for resends, new on replacement. */
+export function defaultSecretName(stackId: string, logicalId: string, identity: UserIdentity): string {
+  const stackName = stackId.split('/')[1] ?? 'stack';
+  const hash = createHash('sha256').update(physicalIdOf(identity)).digest('hex').slice(0, 8);
+  return `${PREFIX}/${stackName}/${logicalId}-${hash}`;
+}

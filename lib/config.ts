@@ -1,0 +1,45 @@
+import type { Timeouts, TlsMode } from './engines/engine';
+import type { TlsDefaults } from './users/endpoint';
+
+/** Settings read from the Lambda's environment, with the defaults a deployment gets. */
+export interface Settings {
+  timeouts: Timeouts;
+  tls: TlsDefaults;
+  rotationLambdaArn?: string;
+  defaultRotationSchedule: string;
+  passwordLength: number;
+  passwordExcludeCharacters: string;
+  responseMarginMs: number;
+  eventBusName?: string;
+}
+
+// Characters that break connection strings, .pgpass files, shells or either engine's quoting.
+export const DEFAULT_EXCLUDED_CHARACTERS = ' :/@"\'\\`%$&;#?=[]{}<>|^~,';
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = Number(env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+function tlsModeOf(value: string | undefined): TlsMode {
+  return value === 'disable' || value === 'require' || value === 'verify-full' ? value : 'verify-full';
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  return {
+    timeouts: {
+      connectMs: int(env, 'DBAUTH_CONNECT_TIMEOUT_MS', 5000),
+      statementMs: int(env, 'DBAUTH_STATEMENT_TIMEOUT_MS', 10000),
+    },
+    tls: {
+      mode: tlsModeOf(env.DBAUTH_TLS_MODE),
+      ...(env.DBAUTH_CA_BUNDLE ? { caBundlePath: env.DBAUTH_CA_BUNDLE } : {}),
+    },
+    ...(env.DBAUTH_ROTATION_FUNCTION_ARN ? { rotationLambdaArn: env.DBAUTH_ROTATION_FUNCTION_ARN } : {}),
+    defaultRotationSchedule: env.DBAUTH_DEFAULT_ROTATION_SCHEDULE ?? 'rate(30 days)',
+    passwordLength: int(env, 'DBAUTH_PASSWORD_LENGTH', 32),
+    passwordExcludeCharacters: env.DBAUTH_PASSWORD_EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDED_CHARACTERS,
+    responseMarginMs: int(env, 'DBAUTH_RESPONSE_MARGIN_MS', 5000),
+    ...(env.DBAUTH_EVENT_BUS ? { eventBusName: env.DBAUTH_EVENT_BUS } : {}),
+  };
+}

@@ -1,0 +1,88 @@
+import type { EngineName } from '../secrets/secret-value';
+import type { Password } from '../secrets/password';
+
+/** What a managed user may do, per schema (PostgreSQL) or database (MySQL). */
+export const PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'CREATE',
+] as const;
+export type Privilege = (typeof PRIVILEGES)[number];
+
+/** A set of grants in one database. `schemas` is ignored by engines without schemas. */
+export interface GrantSet {
+  database: string;
+  schemas: string[];
+  privileges: Privilege[];
+}
+
+export type TlsMode = 'disable' | 'require' | 'verify-full';
+
+export interface Endpoint {
+  engine: EngineName;
+  host: string;
+  port: number;
+  database: string;
+  tls: { mode: TlsMode; caBundlePath?: string };
+}
+
+export interface Login {
+  username: string;
+  password: Password;
+}
+
+export interface Timeouts {
+  connectMs: number;
+  statementMs: number;
+}
+
+export interface DropOptions {
+  /** A role that receives the objects the user owns. */
+  reassignOwnedTo?: string;
+  /** Drop the objects the user owns along with it. */
+  dropOwnedObjects?: boolean;
+}
+
+/**
+ * One database engine. Adding an engine is one file implementing this, plus one line in
+ * the registry. Engines validate and quote identifiers themselves, and never let a driver
+ * error (which may quote a password) escape: they throw `DatabaseError`s.
+ */
+export interface Engine {
+  readonly family: 'postgresql' | 'mysql';
+  /** Refuses names the engine cannot hold safely, or reserves for itself. */
+  validateUsername(username: string): void;
+  validateDatabaseName(database: string): void;
+  validateSchemaName(schema: string): void;
+  /** The second login of the alternating-users strategy, within the engine's length limit. */
+  cloneUsername(username: string): string;
+  connect(endpoint: Endpoint, login: Login, timeouts: Timeouts): Promise<EngineSession>;
+}
+
+/** A logged-in session; every method is idempotent. */
+export interface EngineSession {
+  readonly username: string;
+  userExists(username: string): Promise<boolean>;
+  /** Creates the login, or sets its password when it exists already. */
+  createUser(username: string, password: Password): Promise<void>;
+  setPassword(username: string, password: Password): Promise<void>;
+  /** Changes the password of the logged-in user itself. */
+  changeOwnPassword(password: Password): Promise<void>;
+  /** Makes `clone` a login with the same access as `source`, and gives it `password`. */
+  cloneUser(source: string, clone: string, password: Password): Promise<void>;
+  /** Brings an existing clone's access in line with `source` after grants changed. */
+  syncClone(source: string, clone: string): Promise<void>;
+  grant(username: string, grants: GrantSet): Promise<void>;
+  /** Revokes `grants`; with `schemaAccess`, also the right to reach the schemas at all. */
+  revoke(username: string, grants: GrantSet, options: { schemaAccess: boolean }): Promise<void>;
+  /** Drops the user; a user that is not there is fine. */
+  dropUser(username: string, options: DropOptions): Promise<void>;
+  /** A query that proves the logged-in user has its grants, not merely a login. */
+  proveAccess(grants: GrantSet): Promise<void>;
+  close(): Promise<void>;
+}

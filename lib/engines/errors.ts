@@ -1,0 +1,51 @@
+import { DbauthError } from '../errors';
+
+/**
+ * A database operation failed. Adapters throw these instead of driver errors, carrying only
+ * a code and SQLSTATE: driver errors may hold the statement text, and so a password.
+ */
+export class DatabaseError extends DbauthError {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly sqlState?: string,
+  ) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+/** The server refused the user name and password. */
+export class AuthenticationFailedError extends DatabaseError {
+  constructor(username: string, host: string, code?: string, sqlState?: string) {
+    super(`database at ${host} refused the login of ${username}`, code, sqlState);
+    this.name = 'AuthenticationFailedError';
+  }
+}
+
+/** No connection could be made, or the server did not answer in time. */
+export class DatabaseUnreachableError extends DatabaseError {
+  constructor(host: string, port: number, reason: string) {
+    super(`database at ${host}:${port} is unreachable: ${reason}`, reason);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/** An identifier the engine will not take: refused before any statement is built. */
+export class InvalidIdentifierError extends DbauthError {
+  constructor(kind: string, problem: string) {
+    super(`invalid ${kind}: ${problem}`);
+    this.name = 'InvalidIdentifierError';
+  }
+}
+
+/** The user owns database objects, and nothing was said about what should become of them. */
+export class UserOwnsObjectsError extends DatabaseError {
+  constructor(username: string, count: number) {
+    super(
+      `user ${username} owns ${count} database object(s); set ReassignOwnedTo to a role that receives them, ` +
+        'or DropOwnedObjects: true to drop them with the user',
+    );
+    this.name = 'UserOwnsObjectsError';
+  }
+}

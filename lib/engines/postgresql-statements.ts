@@ -1,0 +1,123 @@
+import { escapeIdentifier as id, escapeLiteral as literal } from 'pg';
+import type { Password } from '../secrets/password';
+import type { GrantSet, Privilege } from './engine';
+import { scramVerifier } from './scram';
+
+/** A statement and whether its text holds a password (then nothing of it may be shown). */
+export interface Statement {
+  sql: string;
+  sensitive?: boolean;
+}
+
+const TABLE_PRIVILEGES: Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
+
+function passwordClause(password: Password): Statement {
+  return { sql: `PASSWORD ${literal(scramVerifier(password) ?? password.reveal())}`, sensitive: true };
+}
+
+export function createUser(username: string, password: Password): Statement {
+  return { sql: `CREATE ROLE ${id(username)} WITH LOGIN ${passwordClause(password).sql}`, sensitive: true };
+}
+
+export function setPassword(username: string, password: Password): Statement {
+  return { sql: `ALTER ROLE ${id(username)} WITH LOGIN ${passwordClause(password).sql}`, sensitive: true };
+}
+
+export function changeOwnPassword(password: Password): Statement {
+  return { sql: `ALTER ROLE CURRENT_USER WITH ${passwordClause(password).sql}`, sensitive: true };
+}
+
+/**
+ * The clone is a member of the original login and acts as it (SET role at login), so the
+ * two share grants and the objects either creates — AWS's `_clone` users do not.
+ */
+export function cloneMembership(source: string, clone: string): Statement[] {
+  return [
+    { sql: `GRANT ${id(source)} TO ${id(clone)}` },
+    { sql: `ALTER ROLE ${id(clone)} SET role = ${literal(source)}` },
+  ];
+}
+
+// Sequences back serial columns: inserting needs USAGE (nextval), reading needs SELECT.
+function sequencePrivileges(privileges: Privilege[]): string[] {
+  const out = new Set<string>();
+  if (privileges.includes('SELECT')) out.add('SELECT');
+  if (privileges.includes('INSERT')) out.add('USAGE');
+  if (privileges.includes('UPDATE')) out.add('UPDATE');
+  return [...out];
+}
+
+function perSchema(username: string, grants: GrantSet, verb: 'GRANT' | 'REVOKE', schemaAccess: boolean): Statement[] {
+  const role = `${verb === 'GRANT' ? 'TO' : 'FROM'} ${id(username)}`;
+  const tables = grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p)).join(', ');
+  const sequences = sequencePrivileges(grants.privileges).join(', ');
+  return grants.schemas.flatMap((schema) => {
+    const s = id(schema);
+    const statements: string[] = [];
+    const schemaPrivileges = [
+      ...(verb === 'GRANT' || schemaAccess ? ['USAGE'] : []),
+      ...(grants.privileges.includes('CREATE') ? ['CREATE'] : []),
+    ];
+    if (schemaPrivileges.length > 0) statements.push(`${verb} ${schemaPrivileges.join(', ')} ON SCHEMA ${s} ${role}`);
+    if (tables) {
+      statements.push(`${verb} ${tables} ON ALL TABLES IN SCHEMA ${s} ${role}`);
+      // Tables created later (by the user that runs this: the master) follow the grant.
+      statements.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${tables} ON TABLES ${role}`);
+    }
+    if (sequences) {
+      statements.push(`${verb} ${sequences} ON ALL SEQUENCES IN SCHEMA ${s} ${role}`);
+      statements.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${sequences} ON SEQUENCES ${role}`);
+    }
+    return statements.map((sql) => ({ sql }));
+  });
+}
+
+export function grant(username: string, grants: GrantSet): Statement[] {
+  return [
+    { sql: `GRANT CONNECT ON DATABASE ${id(grants.database)} TO ${id(username)}` },
+    ...perSchema(username, grants, 'GRANT', true),
+  ];
+}
+
+export function revoke(username: string, grants: GrantSet, schemaAccess: boolean): Statement[] {
+  return perSchema(username, grants, 'REVOKE', schemaAccess);
+}
+
+/** Objects the role owns anywhere in the cluster (pg_shdepend spans all databases). */
+export const COUNT_OWNED_OBJECTS = `SELECT count(*)::int AS owned FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid
+  WHERE r.rolname = $1 AND d.deptype = 'o'`;
+
+export function dropUser(username: string, reassignOwnedTo: string | undefined): Statement[] {
+  return [
+    ...(reassignOwnedTo ? [{ sql: `REASSIGN OWNED BY ${id(username)} TO ${id(reassignOwnedTo)}` }] : []),
+    // Revokes its privileges and default privileges here (and drops what it still owns).
+    { sql: `DROP OWNED BY ${id(username)}` },
+    { sql: `DROP ROLE ${id(username)}` },
+  ];
+}
+
+/** Rows of the privileges in `grants` that the logged-in user lacks: none proves access. */
+export function missingPrivileges(grants: GrantSet): { sql: string; params: string[] }[] {
+  const checks: { sql: string; params: string[] }[] = [];
+  for (const schema of grants.schemas) {
+    checks.push({
+      sql: `SELECT 'USAGE on schema ' || $1 AS missing WHERE NOT has_schema_privilege($1, 'USAGE')`,
+      params: [schema],
+    });
+    if (grants.privileges.includes('CREATE')) {
+      checks.push({
+        sql: `SELECT 'CREATE on schema ' || $1 AS missing WHERE NOT has_schema_privilege($1, 'CREATE')`,
+        params: [schema],
+      });
+    }
+    for (const privilege of grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p))) {
+      checks.push({
+        sql: `SELECT $2 || ' on ' || n.nspname || '.' || c.relname AS missing FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT has_table_privilege(c.oid, $2)`,
+        params: [schema, privilege],
+      });
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,176 @@
+import { Client, DatabaseError as PgDatabaseError, escapeIdentifier } from 'pg';
+import type { Password } from '../secrets/password';
+import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
+import { AuthenticationFailedError, DatabaseError, DatabaseUnreachableError, UserOwnsObjectsError } from './errors';
+import { checkIdentifier, suffixWithin } from './identifiers';
+import * as sql from './postgresql-statements';
+import { tlsOptions } from './tls';
+
+const MAX_IDENTIFIER = 63;
+const CLONE_SUFFIX = '_clone';
+// Roles of PostgreSQL itself and of RDS/Aurora, and SQL keywords that name roles.
+const RESERVED_ROLES = /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;
+const AUTH_FAILURES = new Set(['28P01', '28000']);
+
+function driverFailure(error: unknown, what: string, showMessage: boolean): DatabaseError {
+  if (error instanceof PgDatabaseError) {
+    // The server's own message names objects, never values, except for statements that hold
+    // a password; those show only their SQLSTATE.
+    const detail = showMessage ? `: ${error.message}` : '';
+    return new DatabaseError(`${what} failed (SQLSTATE ${error.code ?? '?'})${detail}`, error.code, error.code);
+  }
+  return new DatabaseError(`${what} failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+}
+
+class PostgresSession implements EngineSession {
+  constructor(
+    private readonly client: Client,
+    readonly username: string,
+  ) {}
+
+  async userExists(username: string): Promise<boolean> {
+    const result = await this.query('look up role', 'SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
+    return result.length > 0;
+  }
+
+  async createUser(username: string, password: Password): Promise<void> {
+    if (await this.userExists(username)) return this.setPassword(username, password);
+    await this.run('create role', sql.createUser(username, password));
+  }
+
+  async setPassword(username: string, password: Password): Promise<void> {
+    await this.run('set password', sql.setPassword(username, password));
+  }
+
+  async changeOwnPassword(password: Password): Promise<void> {
+    await this.run('change own password', sql.changeOwnPassword(password));
+  }
+
+  async cloneUser(source: string, clone: string, password: Password): Promise<void> {
+    await this.createUser(clone, password);
+    await this.syncClone(source, clone);
+  }
+
+  // Membership carries every grant of the source, now and later: nothing to copy.
+  async syncClone(source: string, clone: string): Promise<void> {
+    for (const statement of sql.cloneMembership(source, clone)) await this.run('make clone act as user', statement);
+  }
+
+  async grant(username: string, grants: GrantSet): Promise<void> {
+    for (const statement of sql.grant(username, grants)) await this.run('grant', statement);
+  }
+
+  async revoke(username: string, grants: GrantSet, options: { schemaAccess: boolean }): Promise<void> {
+    for (const statement of sql.revoke(username, grants, options.schemaAccess)) await this.run('revoke', statement);
+  }
+
+  async dropUser(username: string, options: DropOptions): Promise<void> {
+    if (!(await this.userExists(username))) return;
+    const [row] = await this.query<{ owned: number }>('count owned objects', sql.COUNT_OWNED_OBJECTS, [username]);
+    const owned = row?.owned ?? 0;
+    if (owned > 0 && !options.reassignOwnedTo && !options.dropOwnedObjects) {
+      throw new UserOwnsObjectsError(username, owned);
+    }
+    // REASSIGN/DROP OWNED need membership in the roles involved (a master is no superuser on RDS).
+    for (const role of [username, options.reassignOwnedTo]) {
+      if (role === undefined) continue;
+      const member = await this.query('check membership', `SELECT 1 WHERE pg_has_role(current_user, $1, 'MEMBER')`, [role]);
+      if (member.length === 0) await this.run('join role', { sql: `GRANT ${escapeIdentifier(role)} TO CURRENT_USER` });
+    }
+    for (const statement of sql.dropUser(username, options.reassignOwnedTo)) await this.run('drop role', statement);
+  }
+
+  async proveAccess(grants: GrantSet): Promise<void> {
+    for (const check of sql.missingPrivileges(grants)) {
+      const missing = await this.query<{ missing: string }>('check privileges', check.sql, check.params);
+      if (missing.length > 0) {
+        throw new DatabaseError(`${this.username} lacks ${missing.map((m) => m.missing).join(', ')}`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+
+  private async run(what: string, statement: sql.Statement): Promise<void> {
+    try {
+      await this.client.query(statement.sql);
+    } catch (error) {
+      throw driverFailure(error, what, !statement.sensitive);
+    }
+  }
+
+  private async query<T = Record<string, unknown>>(what: string, text: string, params: unknown[]): Promise<T[]> {
+    try {
+      return (await this.client.query(text, params)).rows as T[];
+    } catch (error) {
+      throw driverFailure(error, what, true);
+    }
+  }
+}
+
+export const postgresql: Engine = {
+  family: 'postgresql',
+
+  validateUsername(username) {
+    checkIdentifier('user name', username, {
+      pattern: /^[a-z_][a-z0-9_]*$/,
+      maxLength: MAX_IDENTIFIER,
+      describe: 'lower-case letters, digits and underscores, starting with a letter or underscore',
+      reserved: RESERVED_ROLES,
+    });
+  },
+
+  validateDatabaseName(database) {
+    checkIdentifier('database name', database, {
+      pattern: /^[A-Za-z_][A-Za-z0-9_-]*$/,
+      maxLength: MAX_IDENTIFIER,
+      describe: 'letters, digits, underscores and hyphens, starting with a letter or underscore',
+    });
+  },
+
+  validateSchemaName(schema) {
+    checkIdentifier('schema name', schema, {
+      pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+      maxLength: MAX_IDENTIFIER,
+      describe: 'letters, digits and underscores, starting with a letter or underscore',
+      reserved: /^(pg_.*|information_schema)$/i,
+    });
+  },
+
+  cloneUsername(username) {
+    return suffixWithin(username, CLONE_SUFFIX, MAX_IDENTIFIER);
+  },
+
+  async connect(endpoint: Endpoint, login: Login, timeouts: Timeouts): Promise<EngineSession> {
+    const client = new Client({
+      host: endpoint.host,
+      port: endpoint.port,
+      database: endpoint.database,
+      user: login.username,
+      password: login.password.reveal(),
+      ssl: tlsOptions(endpoint.tls, endpoint.host),
+      connectionTimeoutMillis: timeouts.connectMs,
+      query_timeout: timeouts.statementMs,
+      statement_timeout: timeouts.statementMs,
+      application_name: 'dbauth',
+    });
+    // A dropped connection emits 'error'; without a listener it would crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (error instanceof PgDatabaseError) {
+        if (AUTH_FAILURES.has(error.code ?? '')) {
+          throw new AuthenticationFailedError(login.username, endpoint.host, error.code, error.code);
+        }
+        throw driverFailure(error, `connect to ${endpoint.host}:${endpoint.port}/${endpoint.database}`, true);
+      }
+      const code = (error as { code?: string }).code;
+      throw new DatabaseUnreachableError(endpoint.host, endpoint.port, code ?? `no answer within ${timeouts.connectMs} ms`);
+    }
+    return new PostgresSession(client, login.username);
+  },
+};

@@ -1,0 +1,14 @@
+import type { EngineName } from '../secrets/secret-value';
+import type { Engine } from './engine';
+import { postgresql } from './postgresql';
+
+// One line per engine name of the secret JSON; aliases share an adapter.
+const ENGINES: Partial<Record<EngineName, Engine>> = {
+  postgres: postgresql,
+  'aurora-postgresql': postgresql,
+};
+
+/** The adapter for an engine name, or undefined when dbauth does not support it. */
+export function findEngine(name: string): Engine | undefined {
+  return Object.prototype.hasOwnProperty.call(ENGINES, name) ? ENGINES[name as EngineName] : undefined;
+}

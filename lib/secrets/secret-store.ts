@@ -1,0 +1,241 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  RotateSecretCommand,
+  CancelRotateSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  UpdateSecretCommand,
+  UpdateSecretVersionStageCommand,
+  InvalidRequestException,
+} from '@aws-sdk/client-secrets-manager';
+import { SecretNotFoundError, SecretsManagerCallError } from './errors';
+import { Password } from './password';
+
+/** What DescribeSecret tells, reduced to what dbauth decides on. */
+export interface SecretDescription {
+  arn: string;
+  name: string;
+  rotationEnabled: boolean;
+  rotationLambdaArn?: string;
+  /** versionId → staging labels */
+  versions: Record<string, string[]>;
+  tags: Record<string, string>;
+}
+
+export interface NewSecret {
+  name: string;
+  secretString: Password;
+  description?: string;
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+  /** Makes a resent create return the same secret instead of failing. */
+  clientRequestToken: string;
+}
+
+export interface PasswordPolicy {
+  length: number;
+  excludeCharacters: string;
+  excludePunctuation: boolean;
+  requireEachIncludedType: boolean;
+}
+
+export interface RotationSchedule {
+  lambdaArn: string;
+  scheduleExpression?: string;
+  automaticallyAfterDays?: number;
+}
+
+/**
+ * The secret store port: every Secrets Manager call dbauth makes goes through here, so
+ * the SDK's errors become ours (never carrying a value) and call counts are easy to see.
+ */
+export class SecretStore {
+  constructor(readonly client: SecretsManagerClient) {}
+
+  async describe(secretId: string): Promise<SecretDescription> {
+    const out = await this.call('DescribeSecret', secretId, () =>
+      this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
+    );
+    if (out.DeletedDate) throw new SecretNotFoundError(secretId);
+    return {
+      arn: out.ARN ?? secretId,
+      name: out.Name ?? secretId,
+      rotationEnabled: out.RotationEnabled === true,
+      ...(out.RotationLambdaARN ? { rotationLambdaArn: out.RotationLambdaARN } : {}),
+      versions: Object.fromEntries(
+        Object.entries(out.VersionIdsToStages ?? {}).map(([id, stages]) => [id, stages ?? []]),
+      ),
+      tags: Object.fromEntries((out.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+    };
+  }
+
+  /** Describe, or undefined when the secret does not exist (or is scheduled for deletion). */
+  async find(secretId: string): Promise<SecretDescription | undefined> {
+    try {
+      return await this.describe(secretId);
+    } catch (error) {
+      if (error instanceof SecretNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The secret string of one version, chosen by stage or by version id. */
+  async getString(secretId: string, version: { stage: string } | { versionId: string }): Promise<Password> {
+    const out = await this.call('GetSecretValue', secretId, () =>
+      this.client.send(
+        new GetSecretValueCommand({
+          SecretId: secretId,
+          ...('stage' in version ? { VersionStage: version.stage } : { VersionId: version.versionId }),
+        }),
+      ),
+    );
+    if (!out.SecretString) throw new SecretsManagerCallError('GetSecretValue', secretId, 'no SecretString');
+    return new Password(out.SecretString);
+  }
+
+  async create(secret: NewSecret): Promise<{ arn: string; name: string }> {
+    const out = await this.call('CreateSecret', secret.name, () =>
+      this.client.send(
+        new CreateSecretCommand({
+          Name: secret.name,
+          SecretString: secret.secretString.reveal(),
+          ClientRequestToken: secret.clientRequestToken,
+          ...(secret.description ? { Description: secret.description } : {}),
+          ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
+          Tags: Object.entries(secret.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
+    return { arn: out.ARN ?? secret.name, name: out.Name ?? secret.name };
+  }
+
+  /** Puts a new version under `token` with the given stages (AWSCURRENT when none given). */
+  async putString(
+    secretId: string,
+    secretString: Password,
+    options: { token?: string; stages?: string[]; rotationToken?: string } = {},
+  ): Promise<void> {
+    await this.call('PutSecretValue', secretId, () =>
+      this.client.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          SecretString: secretString.reveal(),
+          ...(options.token ? { ClientRequestToken: options.token } : {}),
+          ...(options.stages ? { VersionStages: options.stages } : {}),
+          ...(options.rotationToken ? { RotationToken: options.rotationToken } : {}),
+        }),
+      ),
+    );
+  }
+
+  /** Moves `stage` to `versionId`, taking it from `fromVersionId`. */
+  async moveStage(secretId: string, stage: string, versionId: string, fromVersionId?: string): Promise<void> {
+    await this.call('UpdateSecretVersionStage', secretId, () =>
+      this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: stage,
+          MoveToVersionId: versionId,
+          ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
+        }),
+      ),
+    );
+  }
+
+  async update(secretId: string, changes: { description?: string; kmsKeyId?: string }): Promise<void> {
+    await this.call('UpdateSecret', secretId, () =>
+      this.client.send(
+        new UpdateSecretCommand({
+          SecretId: secretId,
+          ...(changes.description ? { Description: changes.description } : {}),
+          ...(changes.kmsKeyId ? { KmsKeyId: changes.kmsKeyId } : {}),
+        }),
+      ),
+    );
+  }
+
+  async tag(secretId: string, tags: Record<string, string>): Promise<void> {
+    await this.call('TagResource', secretId, () =>
+      this.client.send(
+        new TagResourceCommand({
+          SecretId: secretId,
+          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
+  }
+
+  /** Schedules deletion (recoveryWindowDays 7–30), or deletes at once when `force`. */
+  async delete(secretId: string, options: { recoveryWindowDays?: number; force?: boolean }): Promise<void> {
+    await this.call('DeleteSecret', secretId, () =>
+      this.client.send(
+        new DeleteSecretCommand({
+          SecretId: secretId,
+          ...(options.force
+            ? { ForceDeleteWithoutRecovery: true }
+            : { RecoveryWindowInDays: options.recoveryWindowDays ?? 7 }),
+        }),
+      ),
+    );
+  }
+
+  /** Turns rotation on without rotating now: the value was just set by its creator. */
+  async attachRotation(secretId: string, schedule: RotationSchedule): Promise<void> {
+    await this.call('RotateSecret', secretId, () =>
+      this.client.send(
+        new RotateSecretCommand({
+          SecretId: secretId,
+          RotationLambdaARN: schedule.lambdaArn,
+          RotateImmediately: false,
+          RotationRules: {
+            ...(schedule.scheduleExpression ? { ScheduleExpression: schedule.scheduleExpression } : {}),
+            ...(schedule.automaticallyAfterDays
+              ? { AutomaticallyAfterDays: schedule.automaticallyAfterDays }
+              : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  async detachRotation(secretId: string): Promise<void> {
+    await this.call('CancelRotateSecret', secretId, () =>
+      this.client.send(new CancelRotateSecretCommand({ SecretId: secretId })),
+    );
+  }
+
+  async randomPassword(policy: PasswordPolicy): Promise<Password> {
+    const out = await this.call('GetRandomPassword', '-', () =>
+      this.client.send(
+        new GetRandomPasswordCommand({
+          PasswordLength: policy.length,
+          ExcludeCharacters: policy.excludeCharacters,
+          ExcludePunctuation: policy.excludePunctuation,
+          RequireEachIncludedType: policy.requireEachIncludedType,
+        }),
+      ),
+    );
+    if (!out.RandomPassword) throw new SecretsManagerCallError('GetRandomPassword', '-', 'empty answer');
+    return new Password(out.RandomPassword);
+  }
+
+  private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) throw new SecretNotFoundError(secretId);
+      // A secret scheduled for deletion answers InvalidRequestException on most calls.
+      if (error instanceof InvalidRequestException && /deleted|deletion/i.test(error.message ?? '')) {
+        throw new SecretNotFoundError(secretId);
+      }
+      const name = error instanceof Error ? error.name : 'unknown error';
+      throw new SecretsManagerCallError(operation, secretId, name);
+    }
+  }
+}

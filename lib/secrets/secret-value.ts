@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { DbauthError } from '../errors';
+import { Password } from './password';
+
+/** Engine names of the secret JSON, as AWS's own RDS rotation functions write them. */
+export const ENGINE_NAMES = ['postgres', 'aurora-postgresql', 'mysql', 'mariadb', 'aurora-mysql'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** TLS wish of a secret: `true`/`require` encrypts, `verify-full` also checks the certificate. */
+export const sslSchema = z.union([z.boolean(), z.enum(['disable', 'require', 'verify-full'])]);
+export type SslSetting = z.infer<typeof sslSchema>;
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+// Fields we do not know are kept as they are: users put their own keys in secrets.
+const appSecretSchema = z.object({
+  engine: z.enum(ENGINE_NAMES),
+  host: z.string().min(1),
+  port,
+  username: z.string().min(1),
+  password: z.string().min(1),
+  dbname: z.string().min(1).optional(),
+  masterarn: z.string().min(1).optional(),
+  ssl: sslSchema.optional(),
+});
+
+// An RDS-managed master secret holds only username and password.
+const masterSecretSchema = z.object({
+  engine: z.enum(ENGINE_NAMES).optional(),
+  host: z.string().min(1).optional(),
+  port: port.optional(),
+  username: z.string().min(1),
+  password: z.string().min(1),
+  dbname: z.string().min(1).optional(),
+  ssl: sslSchema.optional(),
+});
+
+type Parsed<S extends z.ZodType> = Omit<z.infer<S>, 'password'> & { password: Password };
+
+/** The JSON of an application user's secret; its password never prints. */
+export type AppSecretValue = Parsed<typeof appSecretSchema>;
+/** The JSON of a master secret: only username and password are certain. */
+export type MasterSecretValue = Parsed<typeof masterSecretSchema>;
+
+export class InvalidSecretValueError extends DbauthError {
+  constructor(secretId: string, problem: string) {
+    super(`secret ${secretId} does not hold the expected JSON: ${problem}`);
+    this.name = 'InvalidSecretValueError';
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, secretId: string, secretString: Password): Parsed<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(secretString.reveal());
+  } catch {
+    throw new InvalidSecretValueError(secretId, 'it is not JSON');
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    // Name the fields only: zod's messages may quote the values.
+    const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))];
+    throw new InvalidSecretValueError(secretId, `missing or invalid ${fields.join(', ')}`);
+  }
+  const value = result.data as Record<string, unknown>;
+  return { ...(json as object), ...value, password: new Password(String(value.password)) } as Parsed<S>;
+}
+
+export function parseAppSecret(secretId: string, secretString: Password): AppSecretValue {
+  return parse(appSecretSchema, secretId, secretString);
+}
+
+export function parseMasterSecret(secretId: string, secretString: Password): MasterSecretValue {
+  return parse(masterSecretSchema, secretId, secretString);
+}
+
+/** The secret string to store: the one place a password is put back into JSON. */
+export function serializeSecret(value: AppSecretValue): Password {
+  return new Password(JSON.stringify({ ...value, password: value.password.reveal() }));
+}

@@ -1,0 +1,82 @@
+import type { RDSClient } from '@aws-sdk/client-rds';
+import { lookUpRdsEndpoint } from '../aws/rds-endpoint';
+import type { Endpoint, Engine, TlsMode } from '../engines/engine';
+import { findEngine } from '../engines/registry';
+import { InvalidInputError } from '../errors';
+import { ENGINE_NAMES, type EngineName, type MasterSecretValue, type SslSetting } from '../secrets/secret-value';
+
+/** Endpoint fields a caller may set, overriding the master secret's. */
+export interface EndpointOverrides {
+  engine?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  ssl?: SslSetting;
+}
+
+export interface TlsDefaults {
+  mode: TlsMode;
+  caBundlePath?: string;
+}
+
+const DEFAULT_DATABASE: Record<Engine['family'], string> = { postgresql: 'postgres', mysql: 'mysql' };
+
+/** `ssl: true` means "encrypt", at least: it keeps the default when that verifies too. */
+export function tlsMode(ssl: SslSetting | undefined, defaults: TlsDefaults): TlsMode {
+  if (ssl === undefined) return defaults.mode;
+  if (ssl === false) return 'disable';
+  if (ssl === true) return defaults.mode === 'verify-full' ? 'verify-full' : 'require';
+  return ssl;
+}
+
+export class UnsupportedEngineError extends InvalidInputError {
+  constructor(engine: string) {
+    super(`engine ${JSON.stringify(engine.slice(0, 40))} is not supported; use one of ${ENGINE_NAMES.join(', ')}`);
+    this.name = 'UnsupportedEngineError';
+  }
+}
+
+export function engineNamed(name: string): { name: EngineName; engine: Engine } {
+  const engine = findEngine(name);
+  if (!engine) throw new UnsupportedEngineError(name);
+  return { name: name as EngineName, engine };
+}
+
+/**
+ * Where the database is: overrides first, then the master secret, then (for an RDS-managed
+ * master secret, which holds only username and password) the RDS API.
+ */
+export async function resolveEndpoint(
+  master: { value: MasterSecretValue; tags: Record<string, string> },
+  overrides: EndpointOverrides,
+  deps: { rds: RDSClient; tls: TlsDefaults },
+): Promise<{ endpoint: Endpoint; engine: Engine }> {
+  let engineName = overrides.engine ?? master.value.engine;
+  let host = overrides.host ?? master.value.host;
+  let port = overrides.port ?? master.value.port;
+  if (!engineName || !host || !port) {
+    const rds = await lookUpRdsEndpoint(deps.rds, master.tags);
+    engineName ??= rds?.engine;
+    host ??= rds?.host;
+    port ??= rds?.port;
+  }
+  if (!engineName || !host || !port) {
+    throw new InvalidInputError(
+      'the master secret does not say where the database is (engine, host, port) and no RDS tag names it: set Engine, Host and Port',
+    );
+  }
+  const { name, engine } = engineNamed(engineName);
+  const database = overrides.database ?? master.value.dbname ?? DEFAULT_DATABASE[engine.family];
+  engine.validateDatabaseName(database);
+  const ssl = overrides.ssl ?? master.value.ssl;
+  return {
+    engine,
+    endpoint: {
+      engine: name,
+      host,
+      port,
+      database,
+      tls: { mode: tlsMode(ssl, deps.tls), ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}) },
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { GrantSet, Privilege } from '../engines/engine';
+
+export const GRANT_PRESETS = {
+  readonly: ['SELECT'],
+  readwrite: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  owner: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'CREATE'],
+} as const satisfies Record<string, readonly Privilege[]>;
+export type GrantPreset = keyof typeof GRANT_PRESETS;
+
+/** A preset name or an explicit list of privileges, as users write it. */
+export type GrantsInput = GrantPreset | readonly Privilege[];
+
+export function privilegesOf(grants: GrantsInput): Privilege[] {
+  const list = typeof grants === 'string' ? GRANT_PRESETS[grants] : grants;
+  return [...new Set(list)].sort();
+}
+
+/** What to revoke and what to grant to move a user from one grant set to another. */
+export interface GrantChanges {
+  revoke: { grants: GrantSet; schemaAccess: boolean }[];
+  grant: GrantSet[];
+}
+
+/**
+ * The smallest change from `from` to `to` in the same database: per schema, revoke what
+ * went and grant what came; a schema that went loses access altogether.
+ */
+export function diffGrants(from: GrantSet, to: GrantSet): GrantChanges {
+  const changes: GrantChanges = { revoke: [], grant: [] };
+  const allSchemas = [...new Set([...from.schemas, ...to.schemas])].sort();
+  for (const schema of allSchemas) {
+    const had = from.schemas.includes(schema) ? from.privileges : [];
+    const wants = to.schemas.includes(schema) ? to.privileges : [];
+    const gone = had.filter((p) => !wants.includes(p));
+    const came = wants.filter((p) => !had.includes(p));
+    const schemaGone = had.length > 0 && !to.schemas.includes(schema);
+    if (gone.length > 0 || schemaGone) {
+      changes.revoke.push({ grants: { database: from.database, schemas: [schema], privileges: gone }, schemaAccess: schemaGone });
+    }
+    // A new schema needs its USAGE even when it brings no new privilege.
+    const schemaCame = to.schemas.includes(schema) && !from.schemas.includes(schema);
+    if (came.length > 0 || schemaCame) {
+      changes.grant.push({ database: to.database, schemas: [schema], privileges: came });
+    }
+  }
+  return changes;
+}

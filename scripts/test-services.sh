@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Installs (when missing) and starts the three services the tests talk to, on loopback:
+# PostgreSQL and MariaDB from Debian's packages, and moto server (Secrets Manager, EventBridge,
+# RDS) from PyPI in a venv. Safe to run any number of times: what runs already is left alone.
+#
+# Usage: bash scripts/test-services.sh [start|stop|env]
+set -euo pipefail
+
+STATE_DIR=${DBAUTH_SERVICES_DIR:-/tmp/dbauth-services}
+TOOLS_DIR=${DBAUTH_TOOLS_DIR:-$HOME/.cache/dbauth}
+PG_PORT=${DBAUTH_PG_PORT:-55432}
+MARIADB_PORT=${DBAUTH_MARIADB_PORT:-53306}
+MOTO_PORT=${DBAUTH_MOTO_PORT:-54566}
+# Superuser passwords of throwaway local servers; tests create their own master users.
+PG_ADMIN_PASSWORD=${DBAUTH_PG_ADMIN_PASSWORD:-dbauth-local-admin}
+MARIADB_ADMIN_PASSWORD=${DBAUTH_MARIADB_ADMIN_PASSWORD:-dbauth-local-admin}
+
+log() { printf '[test-services] %s\n' "$*" >&2; }
+
+wait_for() { # name, tries, command...
+  local name=$1 tries=$2; shift 2
+  for _ in $(seq "$tries"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  log "$name did not answer in time"; return 1
+}
+
+apt_install() { # installs the Debian packages that are missing
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  # No init system here: keep package scripts from trying to start the servers themselves.
+  $sudo sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo rm -f /usr/sbin/policy-rc.d
+}
+
+venv_install() { # venv dir, probe executable, pip requirements...
+  local dir=$1 probe=$2; shift 2
+  [ -x "$dir/bin/$probe" ] && return 0
+  log "creating venv $dir with $*"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install -q --disable-pip-version-check "$@"
+}
+
+as_service_user() { # runs a command as the server's own user when we are root
+  local user=$1; shift
+  if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
+
+start_postgres() {
+  apt_install postgresql postgresql-client
+  local bin data=$STATE_DIR/postgres user=postgres
+  bin=$(pg_bin)
+  [ "$(id -u)" -eq 0 ] || user=$(id -un)
+  mkdir -p "$STATE_DIR"; chmod 755 "$STATE_DIR"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "initialising PostgreSQL in $data"
+    mkdir -p "$data"; chown "$user" "$data"; chmod 700 "$data"
+    printf '%s\n' "$PG_ADMIN_PASSWORD" > "$STATE_DIR/pg-pw"; chown "$user" "$STATE_DIR/pg-pw"
+    as_service_user "$user" "$bin/initdb" -D "$data" -U postgres --auth=scram-sha-256 \
+      --pwfile="$STATE_DIR/pg-pw" -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$STATE_DIR/pg-pw"
+  fi
+  if ! PGPASSWORD=$PG_ADMIN_PASSWORD "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_service_user "$user" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 start \
+      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300" >/dev/null
+  fi
+  wait_for PostgreSQL 60 env PGPASSWORD="$PG_ADMIN_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc 'select 1'
+}
+
+start_mariadb() {
+  apt_install mariadb-server mariadb-client
+  local data=$STATE_DIR/mariadb sock=$STATE_DIR/mariadb/mariadb.sock user=mysql
+  [ "$(id -u)" -eq 0 ] || user=$(id -un)
+  if [ ! -d "$data/mysql" ]; then
+    log "initialising MariaDB in $data"
+    mkdir -p "$data"; chown "$user" "$data"
+    mariadb-install-db --no-defaults --datadir="$data" --user="$user" \
+      --auth-root-authentication-method=normal --skip-test-db >/dev/null
+  fi
+  if ! mariadb-admin --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -p"$MARIADB_ADMIN_PASSWORD" ping >/dev/null 2>&1; then
+    log "starting MariaDB on 127.0.0.1:$MARIADB_PORT"
+    nohup mariadbd --no-defaults --datadir="$data" --user="$user" --bind-address=127.0.0.1 \
+      --port="$MARIADB_PORT" --socket="$sock" --pid-file="$data/mariadb.pid" \
+      --log-error="$data/server.log" --max-connections=300 --skip-name-resolve \
+      >/dev/null 2>&1 &
+    wait_for MariaDB 60 test -S "$sock"
+    # A new data dir has a passwordless root on the socket only; give it a password for TCP.
+    mariadb --no-defaults -uroot -S "$sock" -e \
+      "ALTER USER 'root'@'localhost' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" \
+      2>/dev/null || true
+  fi
+  wait_for MariaDB 60 mariadb-admin --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -p"$MARIADB_ADMIN_PASSWORD" ping
+}
+
+start_moto() {
+  apt_install python3-venv
+  venv_install "$TOOLS_DIR/moto" moto_server 'moto[server]==5.2.5'
+  if ! curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1; then
+    log "starting moto server on 127.0.0.1:$MOTO_PORT"
+    nohup "$TOOLS_DIR/moto/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
+    echo $! > "$STATE_DIR/moto.pid"
+  fi
+  wait_for moto 120 curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/"
+}
+
+install_linters() { # cfn-lint and checkov live in a venv of their own: checkov pins many packages
+  venv_install "$TOOLS_DIR/lint" cfn-lint 'cfn-lint>=1,<2' 'checkov>=3,<4'
+}
+
+print_env() {
+  cat <<ENV
+export DBAUTH_PG_HOST=127.0.0.1 DBAUTH_PG_PORT=$PG_PORT DBAUTH_PG_ADMIN_USER=postgres DBAUTH_PG_ADMIN_PASSWORD=$PG_ADMIN_PASSWORD
+export DBAUTH_MARIADB_HOST=127.0.0.1 DBAUTH_MARIADB_PORT=$MARIADB_PORT DBAUTH_MARIADB_ADMIN_USER=root DBAUTH_MARIADB_ADMIN_PASSWORD=$MARIADB_ADMIN_PASSWORD
+export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export DBAUTH_LINT_BIN=$TOOLS_DIR/lint/bin
+ENV
+}
+
+stop_all() {
+  local bin; bin=$(pg_bin)
+  [ -f "$STATE_DIR/postgres/postmaster.pid" ] && as_service_user postgres "$bin/pg_ctl" -D "$STATE_DIR/postgres" -m fast stop >/dev/null || true
+  [ -f "$STATE_DIR/mariadb/mariadb.pid" ] && kill "$(cat "$STATE_DIR/mariadb/mariadb.pid")" 2>/dev/null || true
+  [ -f "$STATE_DIR/moto.pid" ] && kill "$(cat "$STATE_DIR/moto.pid")" 2>/dev/null || true
+  log "stopped"
+}
+
+case ${1:-start} in
+  start)
+    apt_install curl ca-certificates
+    mkdir -p "$STATE_DIR" "$TOOLS_DIR"
+    start_postgres
+    start_mariadb
+    start_moto
+    install_linters
+    print_env | tee "$STATE_DIR/env"
+    log "all services up (env also in $STATE_DIR/env)";;
+  stop) stop_all;;
+  env) print_env;;
+  *) echo "usage: $0 [start|stop|env]" >&2; exit 2;;
+esac

@@ -1,0 +1,47 @@
+import './support/env';
+import { putSecret } from './support/aws';
+import { CfnResponseServer } from './support/cfn-server';
+import { cfnEvent } from './support/cfn-events';
+import { customResourceHandler, lambdaContext } from './support/deps';
+import { createPgMaster, pgTry, pgRoleExists, type PgMaster } from './support/postgres';
+import { testEnv } from './support/env';
+import { secretStore } from './support/aws';
+import { parseAppSecret } from '../../lib/secrets/secret-value';
+
+describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
+  const server = new CfnResponseServer();
+  let master: PgMaster;
+  let masterArn: string;
+
+  beforeAll(async () => {
+    await server.start();
+    master = await createPgMaster();
+    masterArn = await putSecret({
+      engine: 'postgres',
+      host: testEnv.pg.host,
+      port: testEnv.pg.port,
+      username: master.username,
+      password: master.password,
+      dbname: master.database,
+    });
+  });
+  afterAll(() => server.stop());
+
+  it('creates a user that logs in with the stored password, then drops it on delete', async () => {
+    const handler = customResourceHandler();
+    const properties = { MasterSecretArn: masterArn, Username: 'smoke_user', Database: master.database, Grants: 'readonly' };
+    const created = await handler(cfnEvent('Create', server, { properties, requestId: 'req-create-1' }), lambdaContext());
+    expect(created.Status).toBe('SUCCESS');
+    expect(server.responseTo('req-create-1').Status).toBe('SUCCESS');
+    const secretArn = created.Data?.SecretArn ?? '';
+    const value = parseAppSecret(secretArn, await secretStore().getString(secretArn, { stage: 'AWSCURRENT' }));
+    expect(await pgTry({ user: 'smoke_user', password: value.password.reveal(), database: master.database }, 'SELECT 1')).toBe('ok');
+
+    const deleted = await handler(
+      cfnEvent('Delete', server, { properties, physicalResourceId: created.PhysicalResourceId, requestId: 'req-delete-1' }),
+      lambdaContext(),
+    );
+    expect(deleted.Status).toBe('SUCCESS');
+    expect(await pgRoleExists('smoke_user')).toBe(false);
+  });
+});

@@ -1,0 +1,36 @@
+import { SecretsManagerClient, CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { makeRdsClient, makeSecretsManagerClient } from '../../../lib/aws/clients';
+import { SecretStore } from '../../../lib/secrets/secret-store';
+import { testEnv } from './env';
+import { uniqueSuffix } from './postgres';
+
+const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
+
+export const secretsClient = (): SecretsManagerClient => makeSecretsManagerClient(options);
+export const rdsClient = (): RDSClient => makeRdsClient(options);
+export const secretStore = (client = secretsClient()) => new SecretStore(client);
+
+/** Stores a secret in moto and returns its ARN. */
+export async function putSecret(value: Record<string, unknown>, tags: Record<string, string> = {}, name?: string): Promise<string> {
+  const out = await secretsClient().send(
+    new CreateSecretCommand({
+      Name: name ?? `test/${uniqueSuffix()}`,
+      SecretString: JSON.stringify(value),
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+  return out.ARN ?? '';
+}
+
+/** Names of all secrets moto holds, deleted ones included: "nothing changed" checks compare these. */
+export async function allSecretNames(): Promise<string[]> {
+  const names: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await secretsClient().send(new ListSecretsCommand({ IncludePlannedDeletion: true, MaxResults: 100, NextToken }));
+    names.push(...(out.SecretList ?? []).map((s) => s.Name ?? ''));
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return names.sort();
+}

@@ -1,0 +1,38 @@
+/**
+ * Captures everything written to stdout and stderr (the logger writes there) so a test can
+ * prove that no password it used was ever printed.
+ */
+export class OutputCapture {
+  private chunks: string[] = [];
+  private restore: (() => void) | undefined;
+
+  start(): void {
+    const stdout = process.stdout.write.bind(process.stdout);
+    const stderr = process.stderr.write.bind(process.stderr);
+    const tap =
+      (original: typeof stdout) =>
+      (chunk: unknown, ...rest: unknown[]): boolean => {
+        this.chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+        return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+      };
+    process.stdout.write = tap(stdout) as typeof process.stdout.write;
+    process.stderr.write = tap(stderr) as typeof process.stderr.write;
+    this.restore = () => {
+      process.stdout.write = stdout;
+      process.stderr.write = stderr;
+    };
+  }
+
+  stop(): void {
+    this.restore?.();
+  }
+
+  get text(): string {
+    return this.chunks.join('');
+  }
+
+  /** Lines of output that contain any of `secrets`; an empty list is the expected answer. */
+  leaks(secrets: string[]): string[] {
+    return this.text.split('\n').filter((line) => secrets.some((secret) => secret.length > 0 && line.includes(secret)));
+  }
+}
