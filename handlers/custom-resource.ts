@@ -35,12 +35,22 @@ export function makeHandler(deps: CustomResourceDeps) {
     // Without a ResponseURL there is no one to answer: fail the invocation instead.
     if (!parsed.success) throw new InvalidInputError('not a CloudFormation custom resource request');
     const event = parsed.data;
-    deps.logger.appendKeys({ requestType: event.RequestType, logicalResourceId: event.LogicalResourceId, stackId: event.StackId, cfnRequestId: event.RequestId });
+    deps.logger.appendKeys({
+      requestType: event.RequestType,
+      logicalResourceId: event.LogicalResourceId,
+      stackId: event.StackId,
+      cfnRequestId: event.RequestId,
+    });
     try {
-      return await answerCloudFormation(event, context.getRemainingTimeInMillis(), () => runDatabaseUserRequest(event, deps), {
-        logger: deps.logger,
-        marginMs: deps.responseMarginMs,
-      });
+      return await answerCloudFormation(
+        event,
+        context.getRemainingTimeInMillis(),
+        () => runDatabaseUserRequest(event, deps),
+        {
+          logger: deps.logger,
+          marginMs: deps.responseMarginMs,
+        },
+      );
     } finally {
       deps.logger.resetKeys();
     }

@@ -9,7 +9,10 @@ export const makeLogger = (serviceName = 'dbauth') => new Logger({ serviceName }
  */
 export function errorDetails(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorName: typeof error };
-  const frames = (error.stack ?? '').split('\n').slice(1, 8).map((line) => line.trim());
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .slice(1, 8)
+    .map((line) => line.trim());
   const code: unknown = (error as { code?: unknown }).code;
   return {
     errorName: error.name,

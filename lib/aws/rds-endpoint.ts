@@ -22,7 +22,10 @@ export class RdsLookupError extends DbauthError {
 const ENGINE_ALIASES: Record<string, string> = { aurora: 'aurora-mysql' };
 
 /** The endpoint of the instance or cluster named by an RDS-managed master secret's tags. */
-export async function lookUpRdsEndpoint(rds: RDSClient, tags: Record<string, string>): Promise<RdsEndpoint | undefined> {
+export async function lookUpRdsEndpoint(
+  rds: RDSClient,
+  tags: Record<string, string>,
+): Promise<RdsEndpoint | undefined> {
   const instanceArn = tags[RDS_INSTANCE_TAG];
   const clusterArn = tags[RDS_CLUSTER_TAG];
   const arn = instanceArn ?? clusterArn;
@@ -32,13 +35,22 @@ export async function lookUpRdsEndpoint(rds: RDSClient, tags: Record<string, str
     if (instanceArn) {
       const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
       const instance = out.DBInstances?.[0];
-      if (!instance?.Endpoint?.Address || !instance.Engine) throw new RdsLookupError(arn, 'it has no endpoint yet');
-      return { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 0, engine: ENGINE_ALIASES[instance.Engine] ?? instance.Engine };
+      if (!instance?.Endpoint?.Address || !instance.Engine)
+        throw new RdsLookupError(arn, 'it has no endpoint yet');
+      return {
+        host: instance.Endpoint.Address,
+        port: instance.Endpoint.Port ?? 0,
+        engine: ENGINE_ALIASES[instance.Engine] ?? instance.Engine,
+      };
     }
     const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
     const cluster = out.DBClusters?.[0];
     if (!cluster?.Endpoint || !cluster.Engine) throw new RdsLookupError(arn, 'it has no endpoint yet');
-    return { host: cluster.Endpoint, port: cluster.Port ?? 0, engine: ENGINE_ALIASES[cluster.Engine] ?? cluster.Engine };
+    return {
+      host: cluster.Endpoint,
+      port: cluster.Port ?? 0,
+      engine: ENGINE_ALIASES[cluster.Engine] ?? cluster.Engine,
+    };
   } catch (error) {
     if (error instanceof RdsLookupError) throw error;
     throw new RdsLookupError(arn, error instanceof Error ? error.name : 'unknown error');

@@ -29,7 +29,9 @@ export async function answerCloudFormation(
   const { logger } = options;
   // A failed Create made nothing; a failed Update or Delete keeps the resource it had.
   const unchangedId =
-    event.RequestType === 'Create' ? failedCreateId(event.RequestId) : (event.PhysicalResourceId ?? failedCreateId(event.RequestId));
+    event.RequestType === 'Create'
+      ? failedCreateId(event.RequestId)
+      : (event.PhysicalResourceId ?? failedCreateId(event.RequestId));
   const base = {
     StackId: event.StackId,
     RequestId: event.RequestId,
@@ -40,7 +42,13 @@ export async function answerCloudFormation(
   try {
     const raced = await beforeDeadline(Promise.resolve().then(work), remainingMs, options.marginMs);
     response = raced.done
-      ? { ...base, Status: 'SUCCESS', Reason: 'OK', PhysicalResourceId: raced.value.physicalResourceId, ...(raced.value.data ? { Data: raced.value.data } : {}) }
+      ? {
+          ...base,
+          Status: 'SUCCESS',
+          Reason: 'OK',
+          PhysicalResourceId: raced.value.physicalResourceId,
+          ...(raced.value.data ? { Data: raced.value.data } : {}),
+        }
       : {
           ...base,
           Status: 'FAILED',
@@ -49,7 +57,12 @@ export async function answerCloudFormation(
         };
   } catch (error) {
     logger.error('request failed', errorDetails(error));
-    response = { ...base, Status: 'FAILED', Reason: describeError(error).slice(0, MAX_REASON), PhysicalResourceId: unchangedId };
+    response = {
+      ...base,
+      Status: 'FAILED',
+      Reason: describeError(error).slice(0, MAX_REASON),
+      PhysicalResourceId: unchangedId,
+    };
   }
   logger.info('answering CloudFormation', {
     status: response.Status,

@@ -10,7 +10,13 @@ import { privilegesOf } from '../users/grants';
 import { changeGrants, ensureUser, removeUser } from '../users/lifecycle';
 import { connectAsMaster, type MasterAccess, type MasterDeps } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
-import { defaultSecretName, isFailedCreateId, parsePhysicalId, physicalIdOf, type UserIdentity } from './identity';
+import {
+  defaultSecretName,
+  isFailedCreateId,
+  parsePhysicalId,
+  physicalIdOf,
+  type UserIdentity,
+} from './identity';
 import { parseProperties, type DatabaseUserProperties } from './properties';
 
 export interface DatabaseUserDeps extends MasterDeps {
@@ -33,7 +39,8 @@ interface Plan {
   managedBy: string;
 }
 
-const managedByOf = (event: CustomResourceEvent) => `cloudformation:${event.StackId}/${event.LogicalResourceId}`;
+const managedByOf = (event: CustomResourceEvent) =>
+  `cloudformation:${event.StackId}/${event.LogicalResourceId}`;
 
 function overridesOf(props: DatabaseUserProperties) {
   return {
@@ -45,7 +52,11 @@ function overridesOf(props: DatabaseUserProperties) {
   };
 }
 
-async function planFor(event: CustomResourceEvent, props: DatabaseUserProperties, deps: DatabaseUserDeps): Promise<Plan> {
+async function planFor(
+  event: CustomResourceEvent,
+  props: DatabaseUserProperties,
+  deps: DatabaseUserDeps,
+): Promise<Plan> {
   if (props.Rotation?.Enabled && !deps.rotationLambdaArn) {
     throw new InvalidInputError('Rotation is set, but this dbauth deployment has no rotation function');
   }
@@ -55,11 +66,17 @@ async function planFor(event: CustomResourceEvent, props: DatabaseUserProperties
     engine.validateUsername(props.Username);
     props.Schemas.forEach((schema) => engine.validateSchemaName(schema));
     if (props.ReassignOwnedTo) engine.validateUsername(props.ReassignOwnedTo);
-    const clone = props.Rotation?.Strategy === 'alternating' ? engine.cloneUsername(props.Username) : undefined;
+    const clone =
+      props.Rotation?.Strategy === 'alternating' ? engine.cloneUsername(props.Username) : undefined;
     if ([props.Username, clone].includes(master.masterUsername)) {
       throw new InvalidInputError(`user name ${props.Username} is the master user's: choose another`);
     }
-    const identity = { family: engine.family, host: endpoint.host, port: endpoint.port, username: props.Username };
+    const identity = {
+      family: engine.family,
+      host: endpoint.host,
+      port: endpoint.port,
+      username: props.Username,
+    };
     return {
       props,
       master,
@@ -148,10 +165,15 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
   let password: Password;
   if (existing) {
     if (existing.tags[TAGS.managedBy] !== plan.managedBy) {
-      throw new InvalidInputError(`a secret named ${plan.secretName} exists and is not managed by this resource`);
+      throw new InvalidInputError(
+        `a secret named ${plan.secretName} exists and is not managed by this resource`,
+      );
     }
     // A resend of a Create that got this far: keep its password.
-    password = parseAppSecret(existing.arn, await store.getString(existing.arn, { stage: AWSCURRENT })).password;
+    password = parseAppSecret(
+      existing.arn,
+      await store.getString(existing.arn, { stage: AWSCURRENT }),
+    ).password;
     secret = existing;
   } else {
     if (userExisted && !adoptExisting) {
@@ -168,7 +190,8 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
     secret = await store.create({
       name: plan.secretName,
       secretString: serializeSecret(secretValueOf(plan, password)),
-      description: plan.props.Description ?? `Database user ${username} on ${plan.identity.host}, managed by dbauth`,
+      description:
+        plan.props.Description ?? `Database user ${username} on ${plan.identity.host}, managed by dbauth`,
       ...(plan.props.KmsKeyId ? { kmsKeyId: plan.props.KmsKeyId } : {}),
       tags: tagsOf(plan),
       // CreateSecret is idempotent on its token: two racing resends make one secret.
@@ -180,7 +203,10 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
     await applyRotation(store, plan, secret.arn, undefined, deps);
   } catch (error) {
     // Undo what this attempt made, so a failed Create leaves nothing behind.
-    if (!existing) await store.delete(secret.arn, { force: true }).catch(() => deps.warn('could not remove secret', { secret: secret.arn }));
+    if (!existing)
+      await store
+        .delete(secret.arn, { force: true })
+        .catch(() => deps.warn('could not remove secret', { secret: secret.arn }));
     if (!userExisted) {
       await removeUser(session, { username }, { dropOwnedObjects: true }).catch(() =>
         deps.warn('could not remove user', { username }),
@@ -192,12 +218,18 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
 }
 
 /** Update: grants by diff in place; a new identity is a new user (CloudFormation deletes the old). */
-async function updateWithPlan(plan: Plan, event: CustomResourceEvent, deps: DatabaseUserDeps): Promise<Outcome> {
+async function updateWithPlan(
+  plan: Plan,
+  event: CustomResourceEvent,
+  deps: DatabaseUserDeps,
+): Promise<Outcome> {
   const { store } = deps;
   const old = parseProperties(event.OldResourceProperties ?? {});
   if (physicalIdOf(plan.identity) !== event.PhysicalResourceId) return createWithPlan(plan, deps, false);
   if (plan.props.SecretName !== old.SecretName) {
-    throw new InvalidInputError('SecretName cannot change in place: give the resource a new logical id instead');
+    throw new InvalidInputError(
+      'SecretName cannot change in place: give the resource a new logical id instead',
+    );
   }
   const secret = await store.find(plan.secretName);
   // The secret was deleted behind CloudFormation's back: make it again for the same user.
@@ -216,7 +248,8 @@ async function updateWithPlan(plan: Plan, event: CustomResourceEvent, deps: Data
 
 async function moveGrants(plan: Plan, from: GrantSet, deps: DatabaseUserDeps): Promise<void> {
   const user = { username: plan.props.Username, ...(plan.clone ? { clone: plan.clone } : {}) };
-  if (from.database === plan.grants.database) return changeGrants(plan.master.session, user, from, plan.grants);
+  if (from.database === plan.grants.database)
+    return changeGrants(plan.master.session, user, from, plan.grants);
   // Another database: revoke there (PostgreSQL grants live per database), grant here.
   const oldSide = await connectAsMaster(deps, plan.props.MasterSecretArn, {
     ...overridesOf(plan.props),
@@ -245,10 +278,14 @@ async function refreshSecret(
   }
   const { Description, KmsKeyId } = plan.props;
   if (Description || KmsKeyId) {
-    await store.update(secret.arn, { ...(Description ? { description: Description } : {}), ...(KmsKeyId ? { kmsKeyId: KmsKeyId } : {}) });
+    await store.update(secret.arn, {
+      ...(Description ? { description: Description } : {}),
+      ...(KmsKeyId ? { kmsKeyId: KmsKeyId } : {}),
+    });
   }
   const tags = tagsOf(plan);
-  if (Object.entries(tags).some(([key, value]) => secret.tags[key] !== value)) await store.tag(secret.arn, tags);
+  if (Object.entries(tags).some(([key, value]) => secret.tags[key] !== value))
+    await store.tag(secret.arn, tags);
 }
 
 /** Delete: drop the user and schedule the secret's deletion, or retain both. */
@@ -267,11 +304,16 @@ async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promi
     port: identity.port,
   });
   try {
-    const clone = props.Rotation?.Strategy === 'alternating' ? master.engine.cloneUsername(identity.username) : undefined;
-    await removeUser(master.session, { username: identity.username, ...(clone ? { clone } : {}) }, {
-      ...(props.ReassignOwnedTo ? { reassignOwnedTo: props.ReassignOwnedTo } : {}),
-      dropOwnedObjects: props.DropOwnedObjects,
-    });
+    const clone =
+      props.Rotation?.Strategy === 'alternating' ? master.engine.cloneUsername(identity.username) : undefined;
+    await removeUser(
+      master.session,
+      { username: identity.username, ...(clone ? { clone } : {}) },
+      {
+        ...(props.ReassignOwnedTo ? { reassignOwnedTo: props.ReassignOwnedTo } : {}),
+        dropOwnedObjects: props.DropOwnedObjects,
+      },
+    );
   } finally {
     await master.session.close();
   }
@@ -284,7 +326,10 @@ async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promi
 }
 
 /** Carries out one CloudFormation request for a `Custom::DatabaseUser`. */
-export async function runDatabaseUserRequest(event: CustomResourceEvent, deps: DatabaseUserDeps): Promise<Outcome> {
+export async function runDatabaseUserRequest(
+  event: CustomResourceEvent,
+  deps: DatabaseUserDeps,
+): Promise<Outcome> {
   if (event.RequestType === 'Delete') return remove(event, deps);
   const props = parseProperties(event.ResourceProperties);
   const plan = await planFor(event, props, deps);

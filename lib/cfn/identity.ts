@@ -30,7 +30,8 @@ export function parsePhysicalId(id: string | undefined): UserIdentity | undefine
 
 /** The id a failed Create answers with: its Delete then touches nothing. */
 export const failedCreateId = (requestId: string) => [PREFIX, FAILED_CREATE, requestId].join('/');
-export const isFailedCreateId = (id: string | undefined) => id?.startsWith(`${PREFIX}/${FAILED_CREATE}/`) === true;
+export const isFailedCreateId = (id: string | undefined) =>
+  id?.startsWith(`${PREFIX}/${FAILED_CREATE}/`) === true;
 
 /** `dbauth/<stack name>/<logical id>-<hash of identity>`: stable for resends, new on replacement. */
 export function defaultSecretName(stackId: string, logicalId: string, identity: UserIdentity): string {

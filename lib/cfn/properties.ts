@@ -18,7 +18,10 @@ const rotationSchema = z
   .object({
     Strategy: z.enum(['single', 'alternating']).default('single'),
     // A rate() or cron() expression, as Secrets Manager's RotationRules take it.
-    Schedule: z.string().regex(/^(rate|cron)\(.+\)$/).optional(),
+    Schedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/)
+      .optional(),
     AutomaticallyAfterDays: int(1, 1000).optional(),
     Enabled: bool.default(true),
   })

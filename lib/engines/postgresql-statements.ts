@@ -9,7 +9,15 @@ export interface Statement {
   sensitive?: boolean;
 }
 
-const TABLE_PRIVILEGES: Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
+const TABLE_PRIVILEGES: Privilege[] = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+];
 
 function passwordClause(password: Password): Statement {
   return { sql: `PASSWORD ${literal(scramVerifier(password) ?? password.reveal())}`, sensitive: true };
@@ -47,7 +55,12 @@ function sequencePrivileges(privileges: Privilege[]): string[] {
   return [...out];
 }
 
-function perSchema(username: string, grants: GrantSet, verb: 'GRANT' | 'REVOKE', schemaAccess: boolean): Statement[] {
+function perSchema(
+  username: string,
+  grants: GrantSet,
+  verb: 'GRANT' | 'REVOKE',
+  schemaAccess: boolean,
+): Statement[] {
   const role = `${verb === 'GRANT' ? 'TO' : 'FROM'} ${id(username)}`;
   const tables = grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p)).join(', ');
   const sequences = sequencePrivileges(grants.privileges).join(', ');
@@ -58,7 +71,8 @@ function perSchema(username: string, grants: GrantSet, verb: 'GRANT' | 'REVOKE',
       ...(verb === 'GRANT' || schemaAccess ? ['USAGE'] : []),
       ...(grants.privileges.includes('CREATE') ? ['CREATE'] : []),
     ];
-    if (schemaPrivileges.length > 0) statements.push(`${verb} ${schemaPrivileges.join(', ')} ON SCHEMA ${s} ${role}`);
+    if (schemaPrivileges.length > 0)
+      statements.push(`${verb} ${schemaPrivileges.join(', ')} ON SCHEMA ${s} ${role}`);
     if (tables) {
       statements.push(`${verb} ${tables} ON ALL TABLES IN SCHEMA ${s} ${role}`);
       // Tables created later (by the user that runs this: the master) follow the grant.

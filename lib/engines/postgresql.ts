@@ -1,7 +1,12 @@
 import { Client, DatabaseError as PgDatabaseError, escapeIdentifier } from 'pg';
 import type { Password } from '../secrets/password';
 import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
-import { AuthenticationFailedError, DatabaseError, DatabaseUnreachableError, UserOwnsObjectsError } from './errors';
+import {
+  AuthenticationFailedError,
+  DatabaseError,
+  DatabaseUnreachableError,
+  UserOwnsObjectsError,
+} from './errors';
 import { checkIdentifier, suffixWithin } from './identifiers';
 import * as sql from './postgresql-statements';
 import { tlsOptions } from './tls';
@@ -9,7 +14,8 @@ import { tlsOptions } from './tls';
 const MAX_IDENTIFIER = 63;
 const CLONE_SUFFIX = '_clone';
 // Roles of PostgreSQL itself and of RDS/Aurora, and SQL keywords that name roles.
-const RESERVED_ROLES = /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;
+const RESERVED_ROLES =
+  /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;
 const AUTH_FAILURES = new Set(['28P01', '28000']);
 
 function driverFailure(error: unknown, what: string, showMessage: boolean): DatabaseError {
@@ -17,7 +23,11 @@ function driverFailure(error: unknown, what: string, showMessage: boolean): Data
     // The server's own message names objects, never values, except for statements that hold
     // a password; those show only their SQLSTATE.
     const detail = showMessage ? `: ${error.message}` : '';
-    return new DatabaseError(`${what} failed (SQLSTATE ${error.code ?? '?'})${detail}`, error.code, error.code);
+    return new DatabaseError(
+      `${what} failed (SQLSTATE ${error.code ?? '?'})${detail}`,
+      error.code,
+      error.code,
+    );
   }
   return new DatabaseError(`${what} failed: ${error instanceof Error ? error.name : 'unknown error'}`);
 }
@@ -53,7 +63,8 @@ class PostgresSession implements EngineSession {
 
   // Membership carries every grant of the source, now and later: nothing to copy.
   async syncClone(source: string, clone: string): Promise<void> {
-    for (const statement of sql.cloneMembership(source, clone)) await this.run('make clone act as user', statement);
+    for (const statement of sql.cloneMembership(source, clone))
+      await this.run('make clone act as user', statement);
   }
 
   async grant(username: string, grants: GrantSet): Promise<void> {
@@ -61,12 +72,15 @@ class PostgresSession implements EngineSession {
   }
 
   async revoke(username: string, grants: GrantSet, options: { schemaAccess: boolean }): Promise<void> {
-    for (const statement of sql.revoke(username, grants, options.schemaAccess)) await this.run('revoke', statement);
+    for (const statement of sql.revoke(username, grants, options.schemaAccess))
+      await this.run('revoke', statement);
   }
 
   async dropUser(username: string, options: DropOptions): Promise<void> {
     if (!(await this.userExists(username))) return;
-    const [row] = await this.query<{ owned: number }>('count owned objects', sql.COUNT_OWNED_OBJECTS, [username]);
+    const [row] = await this.query<{ owned: number }>('count owned objects', sql.COUNT_OWNED_OBJECTS, [
+      username,
+    ]);
     const owned = row?.owned ?? 0;
     if (owned > 0 && !options.reassignOwnedTo && !options.dropOwnedObjects) {
       throw new UserOwnsObjectsError(username, owned);
@@ -74,10 +88,16 @@ class PostgresSession implements EngineSession {
     // REASSIGN/DROP OWNED need membership in the roles involved (a master is no superuser on RDS).
     for (const role of [username, options.reassignOwnedTo]) {
       if (role === undefined) continue;
-      const member = await this.query('check membership', `SELECT 1 WHERE pg_has_role(current_user, $1, 'MEMBER')`, [role]);
-      if (member.length === 0) await this.run('join role', { sql: `GRANT ${escapeIdentifier(role)} TO CURRENT_USER` });
+      const member = await this.query(
+        'check membership',
+        `SELECT 1 WHERE pg_has_role(current_user, $1, 'MEMBER')`,
+        [role],
+      );
+      if (member.length === 0)
+        await this.run('join role', { sql: `GRANT ${escapeIdentifier(role)} TO CURRENT_USER` });
     }
-    for (const statement of sql.dropUser(username, options.reassignOwnedTo)) await this.run('drop role', statement);
+    for (const statement of sql.dropUser(username, options.reassignOwnedTo))
+      await this.run('drop role', statement);
   }
 
   async proveAccess(grants: GrantSet): Promise<void> {
@@ -101,7 +121,11 @@ class PostgresSession implements EngineSession {
     }
   }
 
-  private async query<T = Record<string, unknown>>(what: string, text: string, params: unknown[]): Promise<T[]> {
+  private async query<T = Record<string, unknown>>(
+    what: string,
+    text: string,
+    params: unknown[],
+  ): Promise<T[]> {
     try {
       return (await this.client.query(text, params)).rows as T[];
     } catch (error) {
@@ -169,7 +193,11 @@ export const postgresql: Engine = {
         throw driverFailure(error, `connect to ${endpoint.host}:${endpoint.port}/${endpoint.database}`, true);
       }
       const code = (error as { code?: string }).code;
-      throw new DatabaseUnreachableError(endpoint.host, endpoint.port, code ?? `no answer within ${timeouts.connectMs} ms`);
+      throw new DatabaseUnreachableError(
+        endpoint.host,
+        endpoint.port,
+        code ?? `no answer within ${timeouts.connectMs} ms`,
+      );
     }
     return new PostgresSession(client, login.username);
   },

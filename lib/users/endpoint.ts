@@ -3,7 +3,12 @@ import { lookUpRdsEndpoint } from '../aws/rds-endpoint';
 import type { Endpoint, Engine, TlsMode } from '../engines/engine';
 import { findEngine } from '../engines/registry';
 import { InvalidInputError } from '../errors';
-import { ENGINE_NAMES, type EngineName, type MasterSecretValue, type SslSetting } from '../secrets/secret-value';
+import {
+  ENGINE_NAMES,
+  type EngineName,
+  type MasterSecretValue,
+  type SslSetting,
+} from '../secrets/secret-value';
 
 /** Endpoint fields a caller may set, overriding the master secret's. */
 export interface EndpointOverrides {
@@ -31,7 +36,9 @@ export function tlsMode(ssl: SslSetting | undefined, defaults: TlsDefaults): Tls
 
 export class UnsupportedEngineError extends InvalidInputError {
   constructor(engine: string) {
-    super(`engine ${JSON.stringify(engine.slice(0, 40))} is not supported; use one of ${ENGINE_NAMES.join(', ')}`);
+    super(
+      `engine ${JSON.stringify(engine.slice(0, 40))} is not supported; use one of ${ENGINE_NAMES.join(', ')}`,
+    );
     this.name = 'UnsupportedEngineError';
   }
 }
@@ -76,7 +83,10 @@ export async function resolveEndpoint(
       host,
       port,
       database,
-      tls: { mode: tlsMode(ssl, deps.tls), ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}) },
+      tls: {
+        mode: tlsMode(ssl, deps.tls),
+        ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}),
+      },
     },
   };
 }

@@ -35,7 +35,10 @@ export function diffGrants(from: GrantSet, to: GrantSet): GrantChanges {
     const came = wants.filter((p) => !had.includes(p));
     const schemaGone = had.length > 0 && !to.schemas.includes(schema);
     if (gone.length > 0 || schemaGone) {
-      changes.revoke.push({ grants: { database: from.database, schemas: [schema], privileges: gone }, schemaAccess: schemaGone });
+      changes.revoke.push({
+        grants: { database: from.database, schemas: [schema], privileges: gone },
+        schemaAccess: schemaGone,
+      });
     }
     // A new schema needs its USAGE even when it brings no new privilege.
     const schemaCame = to.schemas.includes(schema) && !from.schemas.includes(schema);

@@ -24,9 +24,11 @@ export async function changeGrants(
   to: GrantSet,
 ): Promise<void> {
   const changes = diffGrants(from, to);
-  for (const { grants, schemaAccess } of changes.revoke) await session.revoke(user.username, grants, { schemaAccess });
+  for (const { grants, schemaAccess } of changes.revoke)
+    await session.revoke(user.username, grants, { schemaAccess });
   for (const grants of changes.grant) await session.grant(user.username, grants);
-  if (user.clone && (await session.userExists(user.clone))) await session.syncClone(user.username, user.clone);
+  if (user.clone && (await session.userExists(user.clone)))
+    await session.syncClone(user.username, user.clone);
 }
 
 /** Drops the user and its clone (the clone first: it may be a member of the user). */

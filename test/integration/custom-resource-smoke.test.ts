@@ -29,16 +29,36 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
 
   it('creates a user that logs in with the stored password, then drops it on delete', async () => {
     const handler = customResourceHandler();
-    const properties = { MasterSecretArn: masterArn, Username: 'smoke_user', Database: master.database, Grants: 'readonly' };
-    const created = await handler(cfnEvent('Create', server, { properties, requestId: 'req-create-1' }), lambdaContext());
+    const properties = {
+      MasterSecretArn: masterArn,
+      Username: 'smoke_user',
+      Database: master.database,
+      Grants: 'readonly',
+    };
+    const created = await handler(
+      cfnEvent('Create', server, { properties, requestId: 'req-create-1' }),
+      lambdaContext(),
+    );
     expect(created.Status).toBe('SUCCESS');
     expect(server.responseTo('req-create-1').Status).toBe('SUCCESS');
     const secretArn = created.Data?.SecretArn ?? '';
-    const value = parseAppSecret(secretArn, await secretStore().getString(secretArn, { stage: 'AWSCURRENT' }));
-    expect(await pgTry({ user: 'smoke_user', password: value.password.reveal(), database: master.database }, 'SELECT 1')).toBe('ok');
+    const value = parseAppSecret(
+      secretArn,
+      await secretStore().getString(secretArn, { stage: 'AWSCURRENT' }),
+    );
+    expect(
+      await pgTry(
+        { user: 'smoke_user', password: value.password.reveal(), database: master.database },
+        'SELECT 1',
+      ),
+    ).toBe('ok');
 
     const deleted = await handler(
-      cfnEvent('Delete', server, { properties, physicalResourceId: created.PhysicalResourceId, requestId: 'req-delete-1' }),
+      cfnEvent('Delete', server, {
+        properties,
+        physicalResourceId: created.PhysicalResourceId,
+        requestId: 'req-delete-1',
+      }),
       lambdaContext(),
     );
     expect(deleted.Status).toBe('SUCCESS');

@@ -1,4 +1,8 @@
-import { SecretsManagerClient, CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  SecretsManagerClient,
+  CreateSecretCommand,
+  ListSecretsCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { makeRdsClient, makeSecretsManagerClient } from '../../../lib/aws/clients';
 import { SecretStore } from '../../../lib/secrets/secret-store';
@@ -12,7 +16,11 @@ export const rdsClient = (): RDSClient => makeRdsClient(options);
 export const secretStore = (client = secretsClient()) => new SecretStore(client);
 
 /** Stores a secret in moto and returns its ARN. */
-export async function putSecret(value: Record<string, unknown>, tags: Record<string, string> = {}, name?: string): Promise<string> {
+export async function putSecret(
+  value: Record<string, unknown>,
+  tags: Record<string, string> = {},
+  name?: string,
+): Promise<string> {
   const out = await secretsClient().send(
     new CreateSecretCommand({
       Name: name ?? `test/${uniqueSuffix()}`,
@@ -28,7 +36,9 @@ export async function allSecretNames(): Promise<string[]> {
   const names: string[] = [];
   let NextToken: string | undefined;
   do {
-    const out = await secretsClient().send(new ListSecretsCommand({ IncludePlannedDeletion: true, MaxResults: 100, NextToken }));
+    const out = await secretsClient().send(
+      new ListSecretsCommand({ IncludePlannedDeletion: true, MaxResults: 100, NextToken }),
+    );
     names.push(...(out.SecretList ?? []).map((s) => s.Name ?? ''));
     NextToken = out.NextToken;
   } while (NextToken);

@@ -12,7 +12,9 @@ export class OutputCapture {
     const tap =
       (original: typeof stdout) =>
       (chunk: unknown, ...rest: unknown[]): boolean => {
-        this.chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+        this.chunks.push(
+          typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
+        );
         return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
       };
     process.stdout.write = tap(stdout) as typeof process.stdout.write;
@@ -33,6 +35,8 @@ export class OutputCapture {
 
   /** Lines of output that contain any of `secrets`; an empty list is the expected answer. */
   leaks(secrets: string[]): string[] {
-    return this.text.split('\n').filter((line) => secrets.some((secret) => secret.length > 0 && line.includes(secret)));
+    return this.text
+      .split('\n')
+      .filter((line) => secrets.some((secret) => secret.length > 0 && line.includes(secret)));
   }
 }

@@ -34,6 +34,7 @@ export function cfnEvent(
   };
   if (type === 'Create') delete event.PhysicalResourceId;
   else event.PhysicalResourceId = options.physicalResourceId;
-  if (type === 'Update') event.OldResourceProperties = { ServiceToken: fixture.ServiceToken, ...options.oldProperties };
+  if (type === 'Update')
+    event.OldResourceProperties = { ServiceToken: fixture.ServiceToken, ...options.oldProperties };
   return event;
 }

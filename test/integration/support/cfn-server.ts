@@ -7,7 +7,12 @@ import type { CustomResourceResponse } from '../../../lib/cfn/event';
  * PUT body (raw, so tests can scan it for passwords) and answers 200.
  */
 export class CfnResponseServer {
-  readonly received: { path: string; contentType: string | undefined; raw: string; body: CustomResourceResponse }[] = [];
+  readonly received: {
+    path: string;
+    contentType: string | undefined;
+    raw: string;
+    body: CustomResourceResponse;
+  }[] = [];
   private server: Server | undefined;
   private port = 0;
 
@@ -17,7 +22,12 @@ export class CfnResponseServer {
       req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
       req.on('end', () => {
         if (req.method === 'PUT') {
-          this.received.push({ path: req.url ?? '', contentType: req.headers['content-type'], raw, body: JSON.parse(raw) as CustomResourceResponse });
+          this.received.push({
+            path: req.url ?? '',
+            contentType: req.headers['content-type'],
+            raw,
+            body: JSON.parse(raw) as CustomResourceResponse,
+          });
         }
         res.writeHead(req.method === 'PUT' ? 200 : 405).end();
       });

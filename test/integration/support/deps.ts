@@ -28,4 +28,5 @@ export function lambdaContext(remainingMs = 60_000) {
   return { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'test' };
 }
 
-export const customResourceHandler = (overrides: Partial<CustomResourceDeps> = {}) => makeHandler(customResourceDeps(overrides));
+export const customResourceHandler = (overrides: Partial<CustomResourceDeps> = {}) =>
+  makeHandler(customResourceDeps(overrides));

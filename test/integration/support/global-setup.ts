@@ -19,7 +19,8 @@ export default async function globalSetup(): Promise<void> {
     ['moto server', url.hostname, Number(url.port)],
   ];
   const down: string[] = [];
-  for (const [name, host, port] of services) if (!(await reachable(host, port))) down.push(`${name} (${host}:${port})`);
+  for (const [name, host, port] of services)
+    if (!(await reachable(host, port))) down.push(`${name} (${host}:${port})`);
   if (down.length > 0) {
     throw new Error(`not reachable: ${down.join(', ')}. Start them with: bash scripts/test-services.sh`);
   }

@@ -40,16 +40,25 @@ export interface PgMaster {
  */
 export async function createPgMaster(): Promise<PgMaster> {
   const suffix = uniqueSuffix();
-  const master = { username: `master_${suffix}`, password: `master-pw-${randomBytes(12).toString('hex')}`, database: `app_${suffix}` };
+  const master = {
+    username: `master_${suffix}`,
+    password: `master-pw-${randomBytes(12).toString('hex')}`,
+    database: `app_${suffix}`,
+  };
   await asPgAdmin(async (admin) => {
-    await admin.query(`CREATE ROLE ${master.username} LOGIN CREATEROLE CREATEDB PASSWORD '${master.password}'`);
+    await admin.query(
+      `CREATE ROLE ${master.username} LOGIN CREATEROLE CREATEDB PASSWORD '${master.password}'`,
+    );
     await admin.query(`CREATE DATABASE ${master.database} OWNER ${master.username}`);
   });
   return master;
 }
 
 /** Logs in as `user` and runs `sql`; resolves to the error's SQLSTATE, or 'ok'. */
-export async function pgTry(login: { user: string; password: string; database: string }, sql: string): Promise<string> {
+export async function pgTry(
+  login: { user: string; password: string; database: string },
+  sql: string,
+): Promise<string> {
   try {
     await withPgClient(login, (client) => client.query(sql));
     return 'ok';
@@ -59,5 +68,8 @@ export async function pgTry(login: { user: string; password: string; database: s
 }
 
 export async function pgRoleExists(username: string): Promise<boolean> {
-  return asPgAdmin(async (admin) => (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount === 1);
+  return asPgAdmin(
+    async (admin) =>
+      (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount === 1,
+  );
 }

@@ -1,0 +1,30 @@
+import { postgresql } from '../../../lib/engines/postgresql';
+import { createUser, grant } from '../../../lib/engines/postgresql-statements';
+import { Password } from '../../../lib/secrets/password';
+
+describe('PostgreSQL statements', () => {
+  it('sends a SCRAM verifier, never the password itself', () => {
+    const statement = createUser('app', new Password('plain-sentinel-password'));
+    expect(statement.sensitive).toBe(true);
+    expect(statement.sql).toMatch(/^CREATE ROLE "app" WITH LOGIN PASSWORD 'SCRAM-SHA-256\$4096:/);
+    expect(statement.sql).not.toContain('plain-sentinel-password');
+  });
+
+  it('grants readonly on existing and future tables of each schema', () => {
+    const sql = grant('app', { database: 'db', schemas: ['public'], privileges: ['SELECT'] }).map(
+      (s) => s.sql,
+    );
+    expect(sql).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "app"');
+    expect(sql).toContain('ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO "app"');
+  });
+
+  it('refuses injection attempts and reserved names', () => {
+    expect(() => postgresql.validateUsername('x"; DROP ROLE postgres; --')).toThrow(/invalid user name/);
+    expect(() => postgresql.validateUsername('postgres')).toThrow(/reserved/);
+    expect(() => postgresql.validateSchemaName('pg_catalog')).toThrow(/reserved/);
+  });
+
+  it('keeps the clone name within 63 characters', () => {
+    expect(postgresql.cloneUsername('a'.repeat(63))).toBe(`${'a'.repeat(57)}_clone`);
+  });
+});

@@ -1,0 +1,28 @@
+import { diffGrants, privilegesOf } from '../../../lib/users/grants';
+
+describe('diffGrants', () => {
+  it('revokes what went and grants what came in a schema kept on both sides', () => {
+    const changes = diffGrants(
+      { database: 'app', schemas: ['public'], privileges: privilegesOf('readwrite') },
+      { database: 'app', schemas: ['public'], privileges: privilegesOf('readonly') },
+    );
+    expect(changes.revoke).toEqual([
+      {
+        grants: { database: 'app', schemas: ['public'], privileges: ['DELETE', 'INSERT', 'UPDATE'] },
+        schemaAccess: false,
+      },
+    ]);
+    expect(changes.grant).toEqual([]);
+  });
+
+  it('takes all access from a schema that went and gives all to one that came', () => {
+    const changes = diffGrants(
+      { database: 'app', schemas: ['old'], privileges: ['SELECT'] },
+      { database: 'app', schemas: ['new'], privileges: ['SELECT'] },
+    );
+    expect(changes.revoke).toEqual([
+      { grants: { database: 'app', schemas: ['old'], privileges: ['SELECT'] }, schemaAccess: true },
+    ]);
+    expect(changes.grant).toEqual([{ database: 'app', schemas: ['new'], privileges: ['SELECT'] }]);
+  });
+});
