@@ -25,7 +25,12 @@ async function main(): Promise<void> {
     dbname: master.database,
   });
   const handler = customResourceHandler();
-  const properties = { MasterSecretArn: masterArn, Username: 'demo_app', Database: master.database, Grants: 'readwrite' };
+  const properties = {
+    MasterSecretArn: masterArn,
+    Username: 'demo_app',
+    Database: master.database,
+    Grants: 'readwrite',
+  };
 
   const created = await handler(cfnEvent('Create', server, { properties }), lambdaContext());
   console.log(`Create  -> ${created.Status} ${created.PhysicalResourceId}`);
@@ -37,16 +42,24 @@ async function main(): Promise<void> {
 
   const readonly = { ...properties, Grants: 'readonly' };
   const updated = await handler(
-    cfnEvent('Update', server, { properties: readonly, oldProperties: properties, physicalResourceId: created.PhysicalResourceId }),
+    cfnEvent('Update', server, {
+      properties: readonly,
+      oldProperties: properties,
+      physicalResourceId: created.PhysicalResourceId,
+    }),
     lambdaContext(),
   );
-  console.log(`Update  -> ${updated.Status} (grants readwrite -> readonly, same id: ${updated.PhysicalResourceId === created.PhysicalResourceId})`);
+  console.log(
+    `Update  -> ${updated.Status} (grants readwrite -> readonly, same id: ${updated.PhysicalResourceId === created.PhysicalResourceId})`,
+  );
 
   const deleted = await handler(
     cfnEvent('Delete', server, { properties: readonly, physicalResourceId: created.PhysicalResourceId }),
     lambdaContext(),
   );
-  console.log(`Delete  -> ${deleted.Status}; login afterwards: ${await pgTry(login, 'SELECT 1')} (28P01 = refused)`);
+  console.log(
+    `Delete  -> ${deleted.Status}; login afterwards: ${await pgTry(login, 'SELECT 1')} (28P01 = refused)`,
+  );
   await server.stop();
 }
 
