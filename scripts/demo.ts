@@ -11,6 +11,7 @@ import { customResourceHandler, lambdaContext } from '../test/integration/suppor
 import { testEnv } from '../test/integration/support/env';
 import { createPgMaster, pgTry } from '../test/integration/support/postgres';
 import { parseAppSecret } from '../lib/secrets/secret-value';
+import { randomUUID } from 'node:crypto';
 
 async function main(): Promise<void> {
   const server = new CfnResponseServer();
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     dbname: master.database,
   });
   const handler = customResourceHandler();
+  const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/demo/${randomUUID()}`;
   const properties = {
     MasterSecretArn: masterArn,
     Username: 'demo_app',
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
     Grants: 'readwrite',
   };
 
-  const created = await handler(cfnEvent('Create', server, { properties }), lambdaContext());
+  const created = await handler(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
   console.log(`Create  -> ${created.Status} ${created.PhysicalResourceId}`);
   console.log(`           Data: ${JSON.stringify(created.Data)}`);
   const arn = created.Data?.SecretArn ?? '';
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     cfnEvent('Update', server, {
       properties: readonly,
       oldProperties: properties,
+      stackId,
       physicalResourceId: created.PhysicalResourceId,
     }),
     lambdaContext(),
@@ -54,7 +57,11 @@ async function main(): Promise<void> {
   );
 
   const deleted = await handler(
-    cfnEvent('Delete', server, { properties: readonly, physicalResourceId: created.PhysicalResourceId }),
+    cfnEvent('Delete', server, {
+      properties: readonly,
+      stackId,
+      physicalResourceId: created.PhysicalResourceId,
+    }),
     lambdaContext(),
   );
   console.log(

@@ -36,6 +36,11 @@ export const isFailedCreateId = (id: string | undefined) =>
 /** `dbauth/<stack name>/<logical id>-<hash of identity>`: stable for resends, new on replacement. */
 export function defaultSecretName(stackId: string, logicalId: string, identity: UserIdentity): string {
   const stackName = stackId.split('/')[1] ?? 'stack';
-  const hash = createHash('sha256').update(physicalIdOf(identity)).digest('hex').slice(0, 8);
+  // The stack id carries the stack's UUID: a stack made again gets new names, not ones
+  // still held by secrets scheduled for deletion.
+  const hash = createHash('sha256')
+    .update(`${stackId}|${physicalIdOf(identity)}`)
+    .digest('hex')
+    .slice(0, 8);
   return `${PREFIX}/${stackName}/${logicalId}-${hash}`;
 }

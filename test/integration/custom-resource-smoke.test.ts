@@ -7,6 +7,7 @@ import { createPgMaster, pgTry, pgRoleExists, type PgMaster } from './support/po
 import { testEnv } from './support/env';
 import { secretStore } from './support/aws';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
+import { randomUUID } from 'node:crypto';
 
 describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
   const server = new CfnResponseServer();
@@ -29,6 +30,7 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
 
   it('creates a user that logs in with the stored password, then drops it on delete', async () => {
     const handler = customResourceHandler();
+    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/smoke/${randomUUID()}`;
     const properties = {
       MasterSecretArn: masterArn,
       Username: 'smoke_user',
@@ -36,7 +38,7 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
       Grants: 'readonly',
     };
     const created = await handler(
-      cfnEvent('Create', server, { properties, requestId: 'req-create-1' }),
+      cfnEvent('Create', server, { properties, stackId, requestId: 'req-create-1' }),
       lambdaContext(),
     );
     expect(created.Status).toBe('SUCCESS');
@@ -56,6 +58,7 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
     const deleted = await handler(
       cfnEvent('Delete', server, {
         properties,
+        stackId,
         physicalResourceId: created.PhysicalResourceId,
         requestId: 'req-delete-1',
       }),
