@@ -1,0 +1,114 @@
+import './support/env';
+import { randomUUID } from 'node:crypto';
+import { allSecretNames, putSecret } from './support/aws';
+import { OutputCapture } from './support/capture';
+import { CfnResponseServer } from './support/cfn-server';
+import { cfnEvent } from './support/cfn-events';
+import { customResourceHandler, lambdaContext } from './support/deps';
+import { testEnv } from './support/env';
+import { asPgAdmin, createPgMaster, type PgMaster } from './support/postgres';
+
+const roleNames = () =>
+  asPgAdmin(async (admin) =>
+    (await admin.query('SELECT rolname FROM pg_roles ORDER BY 1')).rows.map((r) => r.rolname as string),
+  );
+
+describe('Custom::DatabaseUser refuses bad input and changes nothing', () => {
+  const server = new CfnResponseServer();
+  const capture = new OutputCapture();
+  let master: PgMaster;
+  let masterArn: string;
+
+  beforeAll(async () => {
+    await server.start();
+    master = await createPgMaster();
+    masterArn = await putSecret({
+      engine: 'postgres',
+      host: testEnv.pg.host,
+      port: testEnv.pg.port,
+      username: master.username,
+      password: master.password,
+      dbname: master.database,
+    });
+    capture.start();
+  });
+  afterAll(async () => {
+    capture.stop();
+    await server.stop();
+  });
+
+  async function createFails(properties: Record<string, unknown>): Promise<string> {
+    const [rolesBefore, secretsBefore] = [await roleNames(), await allSecretNames()];
+    const requestId = randomUUID();
+    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/bad/${randomUUID()}`;
+    const response = await customResourceHandler()(
+      cfnEvent('Create', server, { properties, requestId, stackId }),
+      lambdaContext(),
+    );
+    expect(server.responseTo(requestId).Status).toBe('FAILED');
+    expect(response.PhysicalResourceId).toBe(`dbauth/failed-create/${requestId}`);
+    expect(await roleNames()).toEqual(rolesBefore);
+    expect(await allSecretNames()).toEqual(secretsBefore);
+    return response.Reason;
+  }
+
+  it.each([
+    ['Username', { Username: 'x"; DROP ROLE postgres; --' }, /invalid user name/],
+    ['Database', { Username: 'ok_user', Database: 'app"; DROP DATABASE app; --' }, /invalid database name/],
+    ['Schemas', { Username: 'ok_user', Schemas: ['public"; DROP SCHEMA public; --'] }, /invalid schema name/],
+  ])('refuses an injection attempt in %s', async (_field, props, reason) => {
+    expect(await createFails({ MasterSecretArn: masterArn, Database: master.database, ...props })).toMatch(
+      reason,
+    );
+  });
+
+  it('refuses the master user name and reserved names', async () => {
+    expect(await createFails({ MasterSecretArn: masterArn, Username: master.username })).toMatch(
+      /master user/,
+    );
+    expect(await createFails({ MasterSecretArn: masterArn, Username: 'postgres' })).toMatch(/reserved/);
+  });
+
+  it('names missing properties', async () => {
+    expect(await createFails({ Username: 'ok_user' })).toMatch(/MasterSecretArn is required/);
+  });
+
+  it('refuses an unknown engine', async () => {
+    expect(await createFails({ MasterSecretArn: masterArn, Username: 'ok_user', Engine: 'oracle' })).toMatch(
+      /engine "oracle" is not supported/,
+    );
+  });
+
+  it('says when the master secret does not exist', async () => {
+    expect(
+      await createFails({
+        MasterSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf',
+        Username: 'ok_user',
+      }),
+    ).toMatch(/was not found/);
+  });
+
+  it('says when no version of the master secret logs in', async () => {
+    const wrongArn = await putSecret({
+      engine: 'postgres',
+      host: testEnv.pg.host,
+      port: testEnv.pg.port,
+      username: master.username,
+      password: 'wrong-master-password-sentinel',
+    });
+    expect(await createFails({ MasterSecretArn: wrongArn, Username: 'ok_user' })).toMatch(
+      /no version of master secret/,
+    );
+  });
+
+  it('fails fast and clearly when the database port is closed', async () => {
+    expect(await createFails({ MasterSecretArn: masterArn, Username: 'ok_user', Port: '1' })).toMatch(
+      /unreachable/,
+    );
+  });
+
+  it('never prints the passwords it used', () => {
+    expect(capture.leaks([master.password, 'wrong-master-password-sentinel'])).toEqual([]);
+    expect(server.received.filter((r) => r.raw.includes(master.password))).toEqual([]);
+  });
+});
