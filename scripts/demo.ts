@@ -4,12 +4,11 @@
  * part (the pre-signed response URL) is played by a local HTTP server.
  */
 import '../test/integration/support/env';
-import { putSecret, secretStore } from '../test/integration/support/aws';
+import { secretStore } from '../test/integration/support/aws';
 import { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { cfnEvent } from '../test/integration/support/cfn-events';
 import { customResourceHandler, lambdaContext } from '../test/integration/support/deps';
-import { testEnv } from '../test/integration/support/env';
-import { createPgMaster, pgTry } from '../test/integration/support/postgres';
+import { createPgMaster, putPgMasterSecret, pgTry } from '../test/integration/support/postgres';
 import { parseAppSecret } from '../lib/secrets/secret-value';
 import { randomUUID } from 'node:crypto';
 
@@ -17,14 +16,7 @@ async function main(): Promise<void> {
   const server = new CfnResponseServer();
   await server.start();
   const master = await createPgMaster();
-  const masterArn = await putSecret({
-    engine: 'postgres',
-    host: testEnv.pg.host,
-    port: testEnv.pg.port,
-    username: master.username,
-    password: master.password,
-    dbname: master.database,
-  });
+  const masterArn = await putPgMasterSecret(master);
   const handler = customResourceHandler();
   const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/demo/${randomUUID()}`;
   const properties = {

@@ -1,6 +1,6 @@
 import { escapeIdentifier as id, escapeLiteral as literal } from 'pg';
 import type { Password } from '../secrets/password';
-import type { GrantSet, Privilege } from './engine';
+import { PRIVILEGES, type GrantSet, type Privilege } from './engine';
 import { scramVerifier } from './scram';
 
 /** A statement and whether its text holds a password (then nothing of it may be shown). */
@@ -9,15 +9,7 @@ export interface Statement {
   sensitive?: boolean;
 }
 
-const TABLE_PRIVILEGES: Privilege[] = [
-  'SELECT',
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'TRUNCATE',
-  'REFERENCES',
-  'TRIGGER',
-];
+const TABLE_PRIVILEGES: Privilege[] = PRIVILEGES.filter((p) => p !== 'CREATE');
 
 function passwordClause(password: Password): Statement {
   return { sql: `PASSWORD ${literal(scramVerifier(password) ?? password.reveal())}`, sensitive: true };

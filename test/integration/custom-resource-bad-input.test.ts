@@ -6,7 +6,7 @@ import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { testEnv } from './support/env';
-import { asPgAdmin, createPgMaster, type PgMaster } from './support/postgres';
+import { asPgAdmin, createPgMaster, putPgMasterSecret, type PgMaster } from './support/postgres';
 
 const roleNames = () =>
   asPgAdmin(async (admin) =>
@@ -22,14 +22,7 @@ describe('Custom::DatabaseUser refuses bad input and changes nothing', () => {
   beforeAll(async () => {
     await server.start();
     master = await createPgMaster();
-    masterArn = await putSecret({
-      engine: 'postgres',
-      host: testEnv.pg.host,
-      port: testEnv.pg.port,
-      username: master.username,
-      password: master.password,
-      dbname: master.database,
-    });
+    masterArn = await putPgMasterSecret(master);
     capture.start();
   });
   afterAll(async () => {

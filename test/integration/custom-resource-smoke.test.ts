@@ -1,10 +1,8 @@
 import './support/env';
-import { putSecret } from './support/aws';
 import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
-import { createPgMaster, pgTry, pgRoleExists, type PgMaster } from './support/postgres';
-import { testEnv } from './support/env';
+import { createPgMaster, putPgMasterSecret, pgTry, pgRoleExists, type PgMaster } from './support/postgres';
 import { secretStore } from './support/aws';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
 import { randomUUID } from 'node:crypto';
@@ -17,14 +15,7 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
   beforeAll(async () => {
     await server.start();
     master = await createPgMaster();
-    masterArn = await putSecret({
-      engine: 'postgres',
-      host: testEnv.pg.host,
-      port: testEnv.pg.port,
-      username: master.username,
-      password: master.password,
-      dbname: master.database,
-    });
+    masterArn = await putPgMasterSecret(master);
   });
   afterAll(() => server.stop());
 

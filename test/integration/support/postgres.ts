@@ -73,3 +73,16 @@ export async function pgRoleExists(username: string): Promise<boolean> {
       (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount === 1,
   );
 }
+
+/** Stores `master` as a master secret in moto (the JSON AWS's rotation functions use). */
+export async function putPgMasterSecret(master: PgMaster): Promise<string> {
+  const { putSecret } = await import('./aws');
+  return putSecret({
+    engine: 'postgres',
+    host: testEnv.pg.host,
+    port: testEnv.pg.port,
+    username: master.username,
+    password: master.password,
+    dbname: master.database,
+  });
+}
