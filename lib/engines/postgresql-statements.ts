@@ -47,6 +47,15 @@ function sequencePrivileges(privileges: Privilege[]): string[] {
   return [...out];
 }
 
+// ON ALL TABLES fails on a table the master may not grant on (one another role owns): act on
+// the relations whose owner the master acts for, and leave the rest as they are.
+function eachManagedRelation(statement: string, schema: string, relkinds: string, username: string): string {
+  return `DO $dbauth$ DECLARE rel regclass; BEGIN
+  FOR rel IN SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ${literal(schema)} AND c.relkind IN (${relkinds}) AND pg_has_role(current_user, c.relowner, 'USAGE')
+  LOOP EXECUTE format(${literal(statement)}, rel, ${literal(username)}); END LOOP; END $dbauth$`;
+}
+
 function perSchema(
   username: string,
   grants: GrantSet,
@@ -66,12 +75,26 @@ function perSchema(
     if (schemaPrivileges.length > 0)
       statements.push(`${verb} ${schemaPrivileges.join(', ')} ON SCHEMA ${s} ${role}`);
     if (tables) {
-      statements.push(`${verb} ${tables} ON ALL TABLES IN SCHEMA ${s} ${role}`);
+      statements.push(
+        eachManagedRelation(
+          `${verb} ${tables} ON %s ${verb === 'GRANT' ? 'TO' : 'FROM'} %I`,
+          schema,
+          `'r', 'p', 'v', 'm', 'f'`,
+          username,
+        ),
+      );
       // Tables created later (by the user that runs this: the master) follow the grant.
       statements.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${tables} ON TABLES ${role}`);
     }
     if (sequences) {
-      statements.push(`${verb} ${sequences} ON ALL SEQUENCES IN SCHEMA ${s} ${role}`);
+      statements.push(
+        eachManagedRelation(
+          `${verb} ${sequences} ON SEQUENCE %s ${verb === 'GRANT' ? 'TO' : 'FROM'} %I`,
+          schema,
+          `'S'`,
+          username,
+        ),
+      );
       statements.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${sequences} ON SEQUENCES ${role}`);
     }
     return statements.map((sql) => ({ sql }));

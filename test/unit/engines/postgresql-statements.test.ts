@@ -14,7 +14,9 @@ describe('PostgreSQL statements', () => {
     const sql = grant('app', { database: 'db', schemas: ['public'], privileges: ['SELECT'] }).map(
       (s) => s.sql,
     );
-    expect(sql).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "app"');
+    expect(sql.find((s) => s.includes("'GRANT SELECT ON %s TO %I'"))).toMatch(
+      /nspname = 'public'.*relowner/s,
+    );
     expect(sql).toContain('ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO "app"');
   });
 

@@ -1,0 +1,99 @@
+import './support/env';
+import { randomUUID } from 'node:crypto';
+import { secretStore } from './support/aws';
+import { CfnResponseServer } from './support/cfn-server';
+import { cfnEvent } from './support/cfn-events';
+import { customResourceHandler, lambdaContext } from './support/deps';
+import {
+  createPgMaster,
+  pgRoleExists,
+  pgTry,
+  putPgMasterSecret,
+  uniqueSuffix,
+  withPgClient,
+  type PgMaster,
+} from './support/postgres';
+import { parseAppSecret } from '../../lib/secrets/secret-value';
+
+describe('Custom::DatabaseUser grants on PostgreSQL', () => {
+  const server = new CfnResponseServer();
+  let master: PgMaster;
+  let masterArn: string;
+  const run = uniqueSuffix();
+  const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/grants/${randomUUID()}`;
+
+  beforeAll(async () => {
+    await server.start();
+    master = await createPgMaster();
+    masterArn = await putPgMasterSecret(master);
+    await withPgClient({ user: master.username, password: master.password, database: master.database }, (c) =>
+      c.query('CREATE TABLE before_grant (id int)'),
+    );
+  });
+  afterAll(() => server.stop());
+
+  async function createUser(username: string, grants: string) {
+    const response = await customResourceHandler()(
+      cfnEvent('Create', server, {
+        properties: {
+          MasterSecretArn: masterArn,
+          Username: username,
+          Database: master.database,
+          Grants: grants,
+        },
+        stackId,
+        logicalResourceId: username.split('_')[0] ?? 'user',
+      }),
+      lambdaContext(),
+    );
+    expect(response.Status).toBe('SUCCESS');
+    const arn = response.Data?.SecretArn ?? '';
+    const password = parseAppSecret(
+      arn,
+      await secretStore().getString(arn, { stage: 'AWSCURRENT' }),
+    ).password.reveal();
+    return { response, login: { user: username, password, database: master.database } };
+  }
+
+  it('gives readonly SELECT but not INSERT, also on tables created after the grant', async () => {
+    const { login } = await createUser(`ro_user_${run}`, 'readonly');
+    await withPgClient({ user: master.username, password: master.password, database: master.database }, (c) =>
+      c.query('CREATE TABLE after_ro (id int)'),
+    );
+    expect(await pgTry(login, 'SELECT * FROM before_grant')).toBe('ok');
+    expect(await pgTry(login, 'SELECT * FROM after_ro')).toBe('ok');
+    expect(await pgTry(login, 'INSERT INTO before_grant VALUES (1)')).toBe('42501');
+  });
+
+  it('gives readwrite INSERT but not CREATE', async () => {
+    const { login } = await createUser(`rw_user_${run}`, 'readwrite');
+    expect(await pgTry(login, 'INSERT INTO before_grant VALUES (1)')).toBe('ok');
+    expect(await pgTry(login, 'CREATE TABLE rw_made (id int)')).toBe('42501');
+  });
+
+  it('lets owner CREATE TABLE', async () => {
+    const { login } = await createUser(`owner_user_${run}`, 'owner');
+    expect(await pgTry(login, 'CREATE TABLE owner_made (id int)')).toBe('ok');
+  });
+
+  it('Retain keeps both user and secret on Delete', async () => {
+    const { response } = await createUser(`kept_user_${run}`, 'readonly');
+    const deleted = await customResourceHandler()(
+      cfnEvent('Delete', server, {
+        properties: {
+          MasterSecretArn: masterArn,
+          Username: `kept_user_${run}`,
+          Database: master.database,
+          OnDelete: 'Retain',
+        },
+        physicalResourceId: response.PhysicalResourceId,
+        stackId,
+        logicalResourceId: 'kept',
+      }),
+      lambdaContext(),
+    );
+    expect(deleted.Status).toBe('SUCCESS');
+    expect(await pgRoleExists(`kept_user_${run}`)).toBe(true);
+    expect(await secretStore().find(response.Data?.SecretArn ?? '')).toBeDefined();
+  });
+});
