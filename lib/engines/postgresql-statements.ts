@@ -62,7 +62,8 @@ function perSchema(
   verb: 'GRANT' | 'REVOKE',
   schemaAccess: boolean,
 ): Statement[] {
-  const role = `${verb === 'GRANT' ? 'TO' : 'FROM'} ${id(username)}`;
+  const toOrFrom = verb === 'GRANT' ? 'TO' : 'FROM';
+  const role = `${toOrFrom} ${id(username)}`;
   const tables = grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p)).join(', ');
   const sequences = sequencePrivileges(grants.privileges).join(', ');
   return grants.schemas.flatMap((schema) => {
@@ -77,7 +78,7 @@ function perSchema(
     if (tables) {
       statements.push(
         eachManagedRelation(
-          `${verb} ${tables} ON %s ${verb === 'GRANT' ? 'TO' : 'FROM'} %I`,
+          `${verb} ${tables} ON %s ${toOrFrom} %I`,
           schema,
           `'r', 'p', 'v', 'm', 'f'`,
           username,
@@ -88,12 +89,7 @@ function perSchema(
     }
     if (sequences) {
       statements.push(
-        eachManagedRelation(
-          `${verb} ${sequences} ON SEQUENCE %s ${verb === 'GRANT' ? 'TO' : 'FROM'} %I`,
-          schema,
-          `'S'`,
-          username,
-        ),
+        eachManagedRelation(`${verb} ${sequences} ON SEQUENCE %s ${toOrFrom} %I`, schema, `'S'`, username),
       );
       statements.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${sequences} ON SEQUENCES ${role}`);
     }

@@ -2,18 +2,13 @@ import type { DropOptions, EngineSession, GrantSet } from '../engines/engine';
 import type { Password } from '../secrets/password';
 import { diffGrants } from './grants';
 
-/**
- * Creates the user (or sets its password when it exists) and gives it `grants`.
- * Returns whether the user was new, so a failed caller can undo only what it did.
- */
+/** Creates the user (or sets its password when it exists) and gives it `grants`. */
 export async function ensureUser(
   session: EngineSession,
   user: { username: string; password: Password; grants: GrantSet },
-): Promise<{ created: boolean }> {
-  const existed = await session.userExists(user.username);
+): Promise<void> {
   await session.createUser(user.username, user.password);
   await session.grant(user.username, user.grants);
-  return { created: !existed };
 }
 
 /** Moves a user (and its clone, if any) from one grant set to another in the same database. */
