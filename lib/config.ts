@@ -1,4 +1,5 @@
 import type { Timeouts, TlsMode } from './engines/engine';
+import type { PasswordPolicy } from './secrets/secret-store';
 import type { TlsDefaults } from './users/endpoint';
 
 /** Settings read from the Lambda's environment, with the defaults a deployment gets. */
@@ -7,8 +8,8 @@ export interface Settings {
   tls: TlsDefaults;
   rotationLambdaArn?: string;
   defaultRotationSchedule: string;
-  passwordLength: number;
-  passwordExcludeCharacters: string;
+  /** How rotation makes passwords; the custom resource's properties may override length and characters. */
+  passwordPolicy: PasswordPolicy;
   responseMarginMs: number;
   eventBusName?: string;
 }
@@ -19,6 +20,13 @@ export const DEFAULT_EXCLUDED_CHARACTERS = ' :/@"\'\\`%$&;#?=[]{}<>|^~,';
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(env[name]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return fallback;
 }
 
 function tlsModeOf(value: string | undefined): TlsMode {
@@ -37,8 +45,15 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     },
     ...(env.DBAUTH_ROTATION_FUNCTION_ARN ? { rotationLambdaArn: env.DBAUTH_ROTATION_FUNCTION_ARN } : {}),
     defaultRotationSchedule: env.DBAUTH_DEFAULT_ROTATION_SCHEDULE ?? 'rate(30 days)',
-    passwordLength: int(env, 'DBAUTH_PASSWORD_LENGTH', 32),
-    passwordExcludeCharacters: env.DBAUTH_PASSWORD_EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDED_CHARACTERS,
+    passwordPolicy: {
+      length: int(env, 'DBAUTH_PASSWORD_LENGTH', 32),
+      excludeCharacters: env.DBAUTH_PASSWORD_EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDED_CHARACTERS,
+      excludePunctuation: flag(env, 'DBAUTH_PASSWORD_EXCLUDE_PUNCTUATION', false),
+      excludeNumbers: flag(env, 'DBAUTH_PASSWORD_EXCLUDE_NUMBERS', false),
+      excludeUppercase: flag(env, 'DBAUTH_PASSWORD_EXCLUDE_UPPERCASE', false),
+      excludeLowercase: flag(env, 'DBAUTH_PASSWORD_EXCLUDE_LOWERCASE', false),
+      requireEachIncludedType: flag(env, 'DBAUTH_PASSWORD_REQUIRE_EACH_TYPE', true),
+    },
     responseMarginMs: int(env, 'DBAUTH_RESPONSE_MARGIN_MS', 5000),
     ...(env.DBAUTH_EVENT_BUS ? { eventBusName: env.DBAUTH_EVENT_BUS } : {}),
   };

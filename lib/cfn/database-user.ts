@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GrantSet } from '../engines/engine';
 import { InvalidInputError } from '../errors';
-import type { SecretDescription, SecretStore } from '../secrets/secret-store';
+import type { PasswordPolicy, SecretDescription, SecretStore } from '../secrets/secret-store';
 import { parseAppSecret, serializeSecret, type AppSecretValue } from '../secrets/secret-value';
 import { AWSCURRENT } from '../secrets/stages';
 import { TAGS } from '../secrets/tags';
@@ -23,7 +23,7 @@ export interface DatabaseUserDeps extends MasterDeps {
   /** The rotation function that `Rotation` attaches; unset where none is deployed. */
   rotationLambdaArn?: string;
   defaultRotationSchedule: string;
-  passwordExcludeCharacters: string;
+  passwordPolicy: PasswordPolicy;
   /** Reports cleanup that failed after an error, which must not hide the error. */
   warn: (message: string, details: Record<string, unknown>) => void;
 }
@@ -112,6 +112,7 @@ function tagsOf(plan: Plan): Record<string, string> {
     ...Object.fromEntries(props.Tags.map((tag) => [tag.Key, tag.Value])),
     [TAGS.managedBy]: plan.managedBy,
     [TAGS.strategy]: props.Rotation?.Strategy ?? 'single',
+    [TAGS.username]: props.Username,
     [TAGS.grants]: typeof props.Grants === 'string' ? props.Grants : props.Grants.join(','),
     [TAGS.schemas]: props.Schemas.join(','),
   };
@@ -182,10 +183,9 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
       );
     }
     password = await store.randomPassword({
+      ...deps.passwordPolicy,
       length: plan.props.PasswordLength,
-      excludeCharacters: plan.props.ExcludeCharacters ?? deps.passwordExcludeCharacters,
-      excludePunctuation: false,
-      requireEachIncludedType: true,
+      excludeCharacters: plan.props.ExcludeCharacters ?? deps.passwordPolicy.excludeCharacters,
     });
     secret = await store.create({
       name: plan.secretName,

@@ -121,9 +121,18 @@ export function dropUser(username: string, reassignOwnedTo: string | undefined):
   ];
 }
 
-/** Rows of the privileges in `grants` that the logged-in user lacks: none proves access. */
+/**
+ * Rows of the privileges in `grants` that the logged-in user lacks: none proves access. Tables
+ * count when the database's owner (the master) acts for their owner, as grants reach only those.
+ */
 export function missingPrivileges(grants: GrantSet): { sql: string; params: string[] }[] {
-  const checks: { sql: string; params: string[] }[] = [];
+  // Even a user with no table grants must be able to reach its database.
+  const checks: { sql: string; params: string[] }[] = [
+    {
+      sql: `SELECT 'CONNECT on database ' || $1 AS missing WHERE NOT has_database_privilege($1, 'CONNECT')`,
+      params: [grants.database],
+    },
+  ];
   for (const schema of grants.schemas) {
     checks.push({
       sql: `SELECT 'USAGE on schema ' || $1 AS missing WHERE NOT has_schema_privilege($1, 'USAGE')`,
@@ -139,7 +148,8 @@ export function missingPrivileges(grants: GrantSet): { sql: string; params: stri
       checks.push({
         sql: `SELECT $2 || ' on ' || n.nspname || '.' || c.relname AS missing FROM pg_class c
           JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT has_table_privilege(c.oid, $2)`,
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT has_table_privilege(c.oid, $2)
+            AND pg_has_role((SELECT datdba FROM pg_database WHERE datname = current_database()), c.relowner, 'USAGE')`,
         params: [schema, privilege],
       });
     }

@@ -28,6 +28,15 @@ export interface SecretDescription {
   tags: Record<string, string>;
 }
 
+export type VersionSelector = { stage: string } | { versionId: string };
+
+export interface SecretVersion {
+  arn: string;
+  versionId: string;
+  stages: string[];
+  secretString: Password;
+}
+
 export interface NewSecret {
   name: string;
   secretString: Password;
@@ -42,6 +51,9 @@ export interface PasswordPolicy {
   length: number;
   excludeCharacters: string;
   excludePunctuation: boolean;
+  excludeNumbers?: boolean;
+  excludeUppercase?: boolean;
+  excludeLowercase?: boolean;
   requireEachIncludedType: boolean;
 }
 
@@ -86,7 +98,12 @@ export class SecretStore {
   }
 
   /** The secret string of one version, chosen by stage or by version id. */
-  async getString(secretId: string, version: { stage: string } | { versionId: string }): Promise<Password> {
+  async getString(secretId: string, version: VersionSelector): Promise<Password> {
+    return (await this.getVersion(secretId, version)).secretString;
+  }
+
+  /** One version: its string, and which secret and version it is. */
+  async getVersion(secretId: string, version: VersionSelector): Promise<SecretVersion> {
     const out = await this.call('GetSecretValue', secretId, () =>
       this.client.send(
         new GetSecretValueCommand({
@@ -96,7 +113,12 @@ export class SecretStore {
       ),
     );
     if (!out.SecretString) throw new SecretsManagerCallError('GetSecretValue', secretId, 'no SecretString');
-    return new Password(out.SecretString);
+    return {
+      arn: out.ARN ?? secretId,
+      versionId: out.VersionId ?? '',
+      stages: out.VersionStages ?? [],
+      secretString: new Password(out.SecretString),
+    };
   }
 
   async create(secret: NewSecret): Promise<{ arn: string; name: string }> {
@@ -134,15 +156,15 @@ export class SecretStore {
     );
   }
 
-  /** Moves `stage` to `versionId`, taking it from `fromVersionId`. */
-  async moveStage(secretId: string, stage: string, versionId: string, fromVersionId?: string): Promise<void> {
+  /** Moves `stage` onto version `to` and off version `from` (either may be left out). */
+  async moveStage(secretId: string, stage: string, move: { to?: string; from?: string }): Promise<void> {
     await this.call('UpdateSecretVersionStage', secretId, () =>
       this.client.send(
         new UpdateSecretVersionStageCommand({
           SecretId: secretId,
           VersionStage: stage,
-          MoveToVersionId: versionId,
-          ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
+          ...(move.to ? { MoveToVersionId: move.to } : {}),
+          ...(move.from ? { RemoveFromVersionId: move.from } : {}),
         }),
       ),
     );
@@ -217,6 +239,9 @@ export class SecretStore {
           PasswordLength: policy.length,
           ExcludeCharacters: policy.excludeCharacters,
           ExcludePunctuation: policy.excludePunctuation,
+          ExcludeNumbers: policy.excludeNumbers ?? false,
+          ExcludeUppercase: policy.excludeUppercase ?? false,
+          ExcludeLowercase: policy.excludeLowercase ?? false,
           RequireEachIncludedType: policy.requireEachIncludedType,
         }),
       ),

@@ -6,6 +6,8 @@ export const TAGS = {
   strategy: 'dbauth:strategy',
   /** A grant preset or a comma-separated privilege list: what testSecret proves. */
   grants: 'dbauth:grants',
+  /** The first login of the user (alternating users: `name`, whose clone is `name_clone`). */
+  username: 'dbauth:user',
   /** Comma-separated schemas the grants apply to (PostgreSQL). */
   schemas: 'dbauth:schemas',
   /** Event-driven path: the master secret that manages this secret's user. */

@@ -54,7 +54,7 @@ export function engineNamed(name: string): { name: EngineName; engine: Engine } 
  * master secret, which holds only username and password) the RDS API.
  */
 export async function resolveEndpoint(
-  master: { value: MasterSecretValue; tags: Record<string, string> },
+  master: { value: MasterSecretValue; tags: () => Promise<Record<string, string>> },
   overrides: EndpointOverrides,
   deps: { rds: RDSClient; tls: TlsDefaults },
 ): Promise<{ endpoint: Endpoint; engine: Engine }> {
@@ -62,7 +62,7 @@ export async function resolveEndpoint(
   let host = overrides.host ?? master.value.host;
   let port = overrides.port ?? master.value.port;
   if (!engineName || !host || !port) {
-    const rds = await lookUpRdsEndpoint(deps.rds, master.tags);
+    const rds = await lookUpRdsEndpoint(deps.rds, await master.tags());
     engineName ??= rds?.engine;
     host ??= rds?.host;
     port ??= rds?.port;

@@ -1,4 +1,4 @@
-import type { GrantSet, Privilege } from '../engines/engine';
+import { PRIVILEGES, type GrantSet, type Privilege } from '../engines/engine';
 
 export const GRANT_PRESETS = {
   readonly: ['SELECT'],
@@ -47,4 +47,14 @@ export function diffGrants(from: GrantSet, to: GrantSet): GrantChanges {
     }
   }
   return changes;
+}
+
+/** The grants a `dbauth:grants` tag names: a preset, or privileges separated by commas. */
+export function grantsFromTag(value: string): Privilege[] | undefined {
+  const trimmed = value.trim();
+  if (trimmed in GRANT_PRESETS) return privilegesOf(trimmed as GrantPreset);
+  const list = trimmed.split(',').map((p) => p.trim().toUpperCase());
+  if (list.length === 0 || !list.every((p): p is Privilege => (PRIVILEGES as readonly string[]).includes(p)))
+    return undefined;
+  return privilegesOf(list);
 }

@@ -2,8 +2,8 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
 import { AuthenticationFailedError } from '../engines/errors';
 import { DbauthError } from '../errors';
-import type { SecretStore } from '../secrets/secret-store';
-import { parseMasterSecret, type MasterSecretValue } from '../secrets/secret-value';
+import type { SecretDescription, SecretStore } from '../secrets/secret-store';
+import { parseMasterSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { resolveEndpoint, type EndpointOverrides, type TlsDefaults } from './endpoint';
 
@@ -32,34 +32,47 @@ export class MasterAuthenticationError extends DbauthError {
 
 // The master secret may be mid-rotation: its AWSCURRENT may not have reached the database
 // yet (try AWSPENDING) or a rotation may have failed half-way (try AWSPREVIOUS).
-const STAGES_IN_ORDER = [AWSCURRENT, AWSPENDING, AWSPREVIOUS];
+const FALLBACK_STAGES = [AWSPENDING, AWSPREVIOUS];
 
 /**
  * Logs in as the master user, rotation-aware. The master password is read for this call
- * only and never kept.
+ * only and never kept. The happy path costs one Secrets Manager call: the secret is
+ * described only when its tags (RDS lookup) or its other versions are needed.
  */
 export async function connectAsMaster(
   deps: MasterDeps,
   masterSecretId: string,
   overrides: EndpointOverrides = {},
 ): Promise<MasterAccess> {
-  const described = await deps.store.describe(masterSecretId);
-  const stagesPresent = new Set(Object.values(described.versions).flat());
-  const stages = STAGES_IN_ORDER.filter((stage) => stagesPresent.has(stage));
-  let resolved: { endpoint: Endpoint; engine: Engine } | undefined;
-  for (const stage of stages) {
-    const value: MasterSecretValue = parseMasterSecret(
-      described.arn,
-      await deps.store.getString(described.arn, { stage }),
-    );
-    // Where the database is comes from the first version read; later ones only add passwords.
-    resolved ??= await resolveEndpoint({ value, tags: described.tags }, overrides, deps);
+  const current = await deps.store.getVersion(masterSecretId, { stage: AWSCURRENT });
+  const masterArn = current.arn;
+  let described: SecretDescription | undefined;
+  const describe = async () => (described ??= await deps.store.describe(masterArn));
+  const first = parseMasterSecret(masterArn, current.secretString);
+  // Where the database is comes from AWSCURRENT; other versions only add passwords.
+  const { endpoint, engine } = await resolveEndpoint(
+    { value: first, tags: async () => (await describe()).tags },
+    overrides,
+    deps,
+  );
+  const attempt = async (value: typeof first): Promise<MasterAccess | undefined> => {
     try {
-      const session = await resolved.engine.connect(resolved.endpoint, value, deps.timeouts);
-      return { session, ...resolved, masterArn: described.arn, masterUsername: value.username };
+      const session = await engine.connect(endpoint, value, deps.timeouts);
+      return { session, engine, endpoint, masterArn, masterUsername: value.username };
     } catch (error) {
-      if (!(error instanceof AuthenticationFailedError)) throw error;
+      if (error instanceof AuthenticationFailedError) return undefined;
+      throw error;
     }
+  };
+  const access = await attempt(first);
+  if (access) return access;
+  const tried = [AWSCURRENT];
+  const stagesPresent = new Set(Object.values((await describe()).versions).flat());
+  for (const stage of FALLBACK_STAGES.filter((s) => stagesPresent.has(s))) {
+    tried.push(stage);
+    const version = await deps.store.getString(masterArn, { stage });
+    const fallback = await attempt(parseMasterSecret(masterArn, version));
+    if (fallback) return fallback;
   }
-  throw new MasterAuthenticationError(described.arn, stages);
+  throw new MasterAuthenticationError(masterArn, tried);
 }

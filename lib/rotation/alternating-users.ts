@@ -1,0 +1,70 @@
+import { InvalidInputError } from '../errors';
+import { TAGS } from '../secrets/tags';
+import { connectAsMaster } from '../users/master-session';
+import type { RotationContext, Target } from './context';
+import { CurrentLoginRejectedError, MasterRequiredError } from './errors';
+import { ensureSameServer } from './single-user';
+import type { RotationStrategy } from './strategy';
+
+const CLONE_SUFFIX = '_clone';
+
+/**
+ * The user's first login: the `dbauth:user` tag names it; secrets without it follow AWS's
+ * rule (`name_clone` belongs to `name`), which holds when the clone's name was not truncated.
+ */
+function baseUsername(context: RotationContext, target: Target, username: string): string {
+  const tagged = context.secret.tags[TAGS.username];
+  const base =
+    tagged ?? (username.endsWith(CLONE_SUFFIX) ? username.slice(0, -CLONE_SUFFIX.length) : username);
+  target.engine.validateUsername(base);
+  return base;
+}
+
+/**
+ * Two logins, `name` and its clone, take turns: the master gives the login that is not
+ * current the new password, so the current login (and every open connection) keeps working.
+ * The clone acts with the first login's grants, and the grants are re-synced on every rotation.
+ */
+export const alternatingUsers: RotationStrategy = {
+  async pendingUsername(context, current) {
+    const target = await context.targetOf(current);
+    const base = baseUsername(context, target, current.username);
+    const clone = target.engine.cloneUsername(base);
+    return current.username === clone ? base : clone;
+  },
+
+  async setSecret(context) {
+    const current = await context.current();
+    const pending = await context.pendingOrFail();
+    if (!current.masterarn) throw new MasterRequiredError(context.arn);
+    const target = await context.targetOf(current);
+    // The master acts only for a secret whose own credentials still work: a guard against
+    // being used as a confused deputy by a secret that merely names a master.
+    if (!(await context.canLogIn(target, current))) {
+      throw new CurrentLoginRejectedError(context.arn, current.username);
+    }
+    const base = baseUsername(context, target, current.username);
+    const clone = target.engine.cloneUsername(base);
+    if (pending.username !== base && pending.username !== clone) {
+      throw new InvalidInputError(`the pending user ${pending.username} is neither ${base} nor ${clone}`);
+    }
+    const master = await connectAsMaster(context.deps, current.masterarn, {
+      database: target.endpoint.database,
+    });
+    try {
+      ensureSameServer(context, target, master);
+      if ([base, clone].includes(master.masterUsername)) {
+        throw new InvalidInputError(`secret ${context.arn} names the master user; refusing to rotate it`);
+      }
+      const { session } = master;
+      if (pending.username === clone) {
+        await session.cloneUser(base, clone, pending.password);
+      } else {
+        await session.setPassword(base, pending.password);
+        if (await session.userExists(clone)) await session.syncClone(base, clone);
+      }
+    } finally {
+      await master.session.close();
+    }
+  },
+};

@@ -1,0 +1,130 @@
+import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engines/engine';
+import { AuthenticationFailedError } from '../engines/errors';
+import type { EventPublisher } from '../events/publisher';
+import { SecretNotFoundError } from '../secrets/errors';
+import type { PasswordPolicy, SecretDescription } from '../secrets/secret-store';
+import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
+import { TAGS, type Strategy } from '../secrets/tags';
+import { resolveEndpoint } from '../users/endpoint';
+import { grantsFromTag } from '../users/grants';
+import type { MasterDeps } from '../users/master-session';
+import { PendingVersionMissingError, RotationError } from './errors';
+
+export interface RotationDeps extends MasterDeps {
+  passwordPolicy: PasswordPolicy;
+  publisher: EventPublisher;
+}
+
+/** Where a secret's database is, and the engine that speaks to it. */
+export interface Target {
+  engine: Engine;
+  endpoint: Endpoint;
+}
+
+/**
+ * One step's view of the secret being rotated. Versions are read lazily and at most once, so
+ * a step costs only the Secrets Manager calls it needs.
+ */
+export class RotationContext {
+  #current?: Promise<AppSecretValue>;
+  #pending?: Promise<AppSecretValue | undefined>;
+  #previous?: Promise<AppSecretValue | undefined>;
+
+  constructor(
+    readonly deps: RotationDeps,
+    readonly secret: SecretDescription,
+    readonly token: string,
+    readonly rotationToken?: string,
+  ) {}
+
+  get arn(): string {
+    return this.secret.arn;
+  }
+
+  get strategy(): Strategy {
+    return this.secret.tags[TAGS.strategy] === 'alternating' ? 'alternating' : 'single';
+  }
+
+  /** The version this rotation is making: it exists once createSecret has put it. */
+  get tokenIsStaged(): boolean {
+    return this.secret.versions[this.token] !== undefined;
+  }
+
+  current(): Promise<AppSecretValue> {
+    this.#current ??= this.read({ stage: AWSCURRENT }).then((value) => {
+      if (!value) throw new RotationError(`secret ${this.arn} has no AWSCURRENT value`);
+      return value;
+    });
+    return this.#current;
+  }
+
+  pending(): Promise<AppSecretValue | undefined> {
+    this.#pending ??= this.tokenIsStaged
+      ? this.read({ versionId: this.token, stage: AWSPENDING })
+      : Promise.resolve(undefined);
+    return this.#pending;
+  }
+
+  async pendingOrFail(): Promise<AppSecretValue> {
+    const pending = await this.pending();
+    if (!pending) throw new PendingVersionMissingError(this.arn, this.token);
+    return pending;
+  }
+
+  previous(): Promise<AppSecretValue | undefined> {
+    const hasPrevious = Object.values(this.secret.versions).some((stages) => stages.includes(AWSPREVIOUS));
+    this.#previous ??= hasPrevious ? this.read({ stage: AWSPREVIOUS }) : Promise.resolve(undefined);
+    return this.#previous;
+  }
+
+  /** The database a version of the secret points at (an app secret says where, or RDS does). */
+  async targetOf(value: AppSecretValue): Promise<Target> {
+    const target = await resolveEndpoint({ value, tags: async () => this.secret.tags }, {}, this.deps);
+    target.engine.validateUsername(value.username);
+    return target;
+  }
+
+  /** What testSecret proves: the grants the secret's tags name, or at least the login's CONNECT. */
+  grantsOf(target: Target): GrantSet {
+    const tag = this.secret.tags[TAGS.grants];
+    const privileges = tag ? grantsFromTag(tag) : [];
+    if (!privileges) throw new RotationError(`tag ${TAGS.grants} of secret ${this.arn} is not understood`);
+    const schemas = (this.secret.tags[TAGS.schemas] ?? (tag ? 'public' : ''))
+      .split(',')
+      .map((schema) => schema.trim())
+      .filter((schema) => schema.length > 0);
+    schemas.forEach((schema) => target.engine.validateSchemaName(schema));
+    return { database: target.endpoint.database, schemas, privileges };
+  }
+
+  /** A session as `login`, or undefined when the server refuses the password. */
+  async tryLogin(target: Target, login: Login): Promise<EngineSession | undefined> {
+    try {
+      return await target.engine.connect(target.endpoint, login, this.deps.timeouts);
+    } catch (error) {
+      if (error instanceof AuthenticationFailedError) return undefined;
+      throw error;
+    }
+  }
+
+  async canLogIn(target: Target, login: Login): Promise<boolean> {
+    const session = await this.tryLogin(target, login);
+    await session?.close();
+    return session !== undefined;
+  }
+
+  private async read(version: { stage: string; versionId?: string }): Promise<AppSecretValue | undefined> {
+    try {
+      const selector = version.versionId ? { versionId: version.versionId } : { stage: version.stage };
+      const got = await this.deps.store.getVersion(this.arn, selector);
+      // A version id with another stage than asked is not the version we want.
+      if (!got.stages.includes(version.stage)) return undefined;
+      return parseAppSecret(this.arn, got.secretString);
+    } catch (error) {
+      // Secrets Manager stages the token before createSecret puts its value: nothing to read yet.
+      if (error instanceof SecretNotFoundError) return undefined;
+      throw error;
+    }
+  }
+}

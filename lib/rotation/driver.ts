@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { SecretStore } from '../secrets/secret-store';
+import { AWSPENDING } from '../secrets/stages';
+import { ROTATION_STEPS, type RotationEvent, type RotationStep } from './event';
+import type { StepResult } from './protocol';
+
+export interface DriveOptions {
+  /** The version id of the new version; a fresh UUID unless given (to resume a rotation). */
+  token?: string;
+  /** The steps to run, in order; all four unless given. */
+  steps?: readonly RotationStep[];
+  onStep?: (result: StepResult, elapsedMs: number) => void;
+}
+
+/**
+ * Plays Secrets Manager's part in a rotation: a new token, then the four steps in order,
+ * each one invocation of the rotation function. After finishSecret it takes AWSPENDING off
+ * the new version, as the service does once a rotation succeeded.
+ */
+export async function driveRotation(
+  invoke: (event: RotationEvent) => Promise<StepResult>,
+  store: SecretStore,
+  secretId: string,
+  options: DriveOptions = {},
+): Promise<{ token: string; results: StepResult[] }> {
+  const token = options.token ?? randomUUID();
+  const results: StepResult[] = [];
+  for (const step of options.steps ?? ROTATION_STEPS) {
+    const started = Date.now();
+    const result = await invoke({ Step: step, SecretId: secretId, ClientRequestToken: token });
+    options.onStep?.(result, Date.now() - started);
+    results.push(result);
+  }
+  if (results.some((result) => result.step === 'finishSecret')) {
+    const secret = await store.describe(secretId);
+    if (secret.versions[token]?.includes(AWSPENDING)) {
+      await store.moveStage(secret.arn, AWSPENDING, { from: token });
+    }
+  }
+  return { token, results };
+}

@@ -1,0 +1,148 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DbauthError, describeError } from '../errors';
+import { errorDetails } from '../log';
+import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
+import type { SecretDescription } from '../secrets/secret-store';
+import { serializeSecret } from '../secrets/secret-value';
+import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
+import { alternatingUsers } from './alternating-users';
+import { RotationContext, type RotationDeps } from './context';
+import {
+  NotPendingError,
+  RotationError,
+  RotationNotEnabledError,
+  UnknownStepError,
+  UnknownVersionError,
+} from './errors';
+import { isRotationStep, type RotationEvent, type RotationStep } from './event';
+import { singleUser } from './single-user';
+import type { RotationStrategy } from './strategy';
+
+export type StepDecision = { action: 'run' } | { action: 'skip'; reason: string };
+
+/**
+ * The preamble Secrets Manager expects of every step, decided from DescribeSecret alone.
+ * Secrets Manager stages the token as AWSPENDING before createSecret; a driver that cannot
+ * (moto, `npm run rotate`) lets createSecret make the version, so createSecret accepts a token
+ * it does not know yet.
+ */
+export function decideStep(step: RotationStep, secret: SecretDescription, token: string): StepDecision {
+  if (!secret.rotationEnabled) throw new RotationNotEnabledError(secret.arn);
+  const stages = secret.versions[token];
+  if (!stages) {
+    if (step === 'createSecret') return { action: 'run' };
+    throw new UnknownVersionError(secret.arn, token);
+  }
+  if (stages.includes(AWSCURRENT)) return { action: 'skip', reason: 'version is already AWSCURRENT' };
+  if (!stages.includes(AWSPENDING)) throw new NotPendingError(secret.arn, token);
+  return { action: 'run' };
+}
+
+const STRATEGIES: Record<RotationContext['strategy'], RotationStrategy> = {
+  single: singleUser,
+  alternating: alternatingUsers,
+};
+
+async function createSecret(context: RotationContext): Promise<void> {
+  if (await context.pending()) return;
+  const current = await context.current();
+  const username = await STRATEGIES[context.strategy].pendingUsername(context, current);
+  const password = await context.deps.store.randomPassword(context.deps.passwordPolicy);
+  await context.deps.store.putString(context.arn, serializeSecret({ ...current, username, password }), {
+    token: context.token,
+    stages: [AWSPENDING],
+    ...(context.rotationToken ? { rotationToken: context.rotationToken } : {}),
+  });
+}
+
+async function testSecret(context: RotationContext): Promise<void> {
+  const pending = await context.pendingOrFail();
+  const target = await context.targetOf(pending);
+  const session = await context.tryLogin(target, pending);
+  if (!session) throw new RotationError(`the pending password of secret ${context.arn} does not log in`);
+  try {
+    await session.proveAccess(context.grantsOf(target));
+  } finally {
+    await session.close();
+  }
+}
+
+async function finishSecret(context: RotationContext): Promise<void> {
+  const [currentVersion] = Object.entries(context.secret.versions).find(([, stages]) =>
+    stages.includes(AWSCURRENT),
+  ) ?? [undefined];
+  await context.deps.store.moveStage(context.arn, AWSCURRENT, {
+    to: context.token,
+    ...(currentVersion ? { from: currentVersion } : {}),
+  });
+}
+
+const STEPS: Record<RotationStep, (context: RotationContext) => Promise<void>> = {
+  createSecret,
+  setSecret: (context) => STRATEGIES[context.strategy].setSecret(context),
+  testSecret,
+  finishSecret,
+};
+
+export interface StepResult {
+  step: RotationStep;
+  secretArn: string;
+  outcome: 'done' | 'skipped';
+  reason?: string;
+}
+
+/** Where the secret's user is, for events: never a password. */
+async function detailOf(context: RotationContext | undefined, secretId: string): Promise<EventDetail> {
+  if (!context) return { secretArn: secretId };
+  const current = await context.current().catch(() => undefined);
+  return {
+    secretArn: context.arn,
+    strategy: context.strategy,
+    ...(current
+      ? {
+          engine: current.engine,
+          host: current.host,
+          ...(current.dbname ? { database: current.dbname } : {}),
+          user: current.username,
+        }
+      : {}),
+  };
+}
+
+/**
+ * Runs one step of the Secrets Manager rotation protocol. Publishes `Secret Rotated` when
+ * finishSecret moved AWSCURRENT and `Rotation Failed` when any step fails, then rethrows so
+ * that Secrets Manager retries.
+ */
+export async function runRotationStep(
+  event: RotationEvent,
+  deps: RotationDeps & { logger: Logger },
+): Promise<StepResult> {
+  let context: RotationContext | undefined;
+  try {
+    const step = event.Step;
+    if (!isRotationStep(step)) throw new UnknownStepError(step);
+    const secret = await deps.store.describe(event.SecretId);
+    const decision = decideStep(step, secret, event.ClientRequestToken);
+    if (decision.action === 'skip') {
+      deps.logger.info('step skipped', { step, reason: decision.reason });
+      return { step, secretArn: secret.arn, outcome: 'skipped', reason: decision.reason };
+    }
+    context = new RotationContext(deps, secret, event.ClientRequestToken, event.RotationToken);
+    await STEPS[step](context);
+    deps.logger.info('step done', { step, strategy: context.strategy });
+    if (step === 'finishSecret')
+      await deps.publisher.publish(DETAIL_TYPES.secretRotated, await detailOf(context, secret.arn));
+    return { step, secretArn: secret.arn, outcome: 'done' };
+  } catch (error) {
+    const reason = describeError(error);
+    deps.logger.error('step failed', { step: event.Step.slice(0, 40), ...errorDetails(error) });
+    await deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
+      ...(await detailOf(context, event.SecretId)),
+      step: event.Step.slice(0, 40),
+      reason,
+    });
+    // Only our own errors are worded to be shown; a foreign one may carry values.
+    throw error instanceof DbauthError ? error : new RotationError(reason);
+  }
+}

@@ -1,0 +1,67 @@
+import type { AppSecretValue } from '../secrets/secret-value';
+import { connectAsMaster } from '../users/master-session';
+import type { RotationContext, Target } from './context';
+import { CredentialsRejectedError, MasterElsewhereError } from './errors';
+import type { RotationStrategy } from './strategy';
+
+/** The secret's master may act only on the server the secret points at. */
+export function ensureSameServer(context: RotationContext, secretTarget: Target, masterTarget: Target): void {
+  const secretAt = secretTarget.endpoint;
+  const masterAt = masterTarget.endpoint;
+  if (secretAt.host.toLowerCase() !== masterAt.host.toLowerCase() || secretAt.port !== masterAt.port) {
+    throw new MasterElsewhereError(
+      context.arn,
+      `${secretAt.host}:${secretAt.port}`,
+      `${masterAt.host}:${masterAt.port}`,
+    );
+  }
+}
+
+/**
+ * One login whose password changes in place. Between setSecret and finishSecret the database
+ * knows only the pending password: AWSPENDING authenticates then, AWSCURRENT again after finish.
+ */
+export const singleUser: RotationStrategy = {
+  async pendingUsername(_context, current) {
+    return current.username;
+  },
+
+  async setSecret(context) {
+    const pending = await context.pendingOrFail();
+    const target = await context.targetOf(pending);
+    // Pending first: a retry of this step after it succeeded must not change anything.
+    if (await context.canLogIn(target, pending)) return;
+    for (const known of [await context.current(), await context.previous()]) {
+      if (!known || known.username !== pending.username) continue;
+      const session = await context.tryLogin(target, known);
+      if (!session) continue;
+      try {
+        await session.changeOwnPassword(pending.password);
+        return;
+      } finally {
+        await session.close();
+      }
+    }
+    await setWithMaster(context, target, pending);
+  },
+};
+
+// No password the secret knows works any more (it was changed behind our back): a master
+// named by the secret may set it, on the same server only.
+async function setWithMaster(
+  context: RotationContext,
+  target: Target,
+  pending: AppSecretValue,
+): Promise<void> {
+  const current = await context.current();
+  if (!current.masterarn) throw new CredentialsRejectedError(context.arn, pending.username);
+  const master = await connectAsMaster(context.deps, current.masterarn, {
+    database: target.endpoint.database,
+  });
+  try {
+    ensureSameServer(context, target, master);
+    await master.session.setPassword(pending.username, pending.password);
+  } finally {
+    await master.session.close();
+  }
+}

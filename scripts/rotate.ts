@@ -1,0 +1,27 @@
+// Rotates a secret now, playing Secrets Manager's part: `npm run rotate -- --secret-id <id>`.
+// It talks to whatever endpoint the AWS SDK is pointed at (AWS_ENDPOINT_URL for local services).
+import { parseArgs } from 'node:util';
+import { defaultDeps, makeHandler } from '../handlers/rotate';
+import { describeError } from '../lib/errors';
+import { driveRotation } from '../lib/rotation/driver';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'secret-id': { type: 'string' }, token: { type: 'string' } },
+  });
+  const secretId = values['secret-id'];
+  if (!secretId)
+    throw new Error('usage: npm run rotate -- --secret-id <secret name or ARN> [--token <uuid>]');
+  const deps = defaultDeps();
+  const { token } = await driveRotation(makeHandler(deps), deps.store, secretId, {
+    ...(values.token ? { token: values.token } : {}),
+    onStep: (result, ms) =>
+      console.log(`${result.step.padEnd(13)} ${result.outcome.padEnd(8)} ${String(ms).padStart(5)} ms`),
+  });
+  console.log(`rotated ${secretId} (version ${token})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`rotation failed: ${describeError(error)}`);
+  process.exit(1);
+});

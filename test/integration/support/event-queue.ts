@@ -1,0 +1,80 @@
+import {
+  CreateEventBusCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  type EventBridgeClient,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { makeEventBridgeClient } from '../../../lib/aws/clients';
+import { testEnv } from './env';
+import { uniqueSuffix } from './postgres';
+
+const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
+export const eventBridgeClient = (): EventBridgeClient => makeEventBridgeClient(options);
+
+export interface ReceivedEvent {
+  source: string;
+  'detail-type': string;
+  detail: Record<string, unknown>;
+  /** The message exactly as it arrived, for scans for passwords. */
+  raw: string;
+}
+
+/**
+ * A bus of its own with a rule that forwards every `dbauth` event to an SQS queue: moto
+ * routes PutEvents through rules and delivers to SQS, so what a test reads really travelled.
+ */
+export class EventQueue {
+  readonly busName = `dbauth-test-${uniqueSuffix()}`;
+  private readonly sqs = new SQSClient(options);
+  private queueUrl = '';
+
+  async start(pattern: Record<string, unknown> = { source: ['dbauth'] }): Promise<void> {
+    const eventBridge = eventBridgeClient();
+    await eventBridge.send(new CreateEventBusCommand({ Name: this.busName }));
+    const queue = await this.sqs.send(new CreateQueueCommand({ QueueName: this.busName }));
+    this.queueUrl = queue.QueueUrl ?? '';
+    const attributes = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await eventBridge.send(
+      new PutRuleCommand({
+        Name: 'to-queue',
+        EventBusName: this.busName,
+        EventPattern: JSON.stringify(pattern),
+      }),
+    );
+    await eventBridge.send(
+      new PutTargetsCommand({
+        Rule: 'to-queue',
+        EventBusName: this.busName,
+        Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn ?? '' }],
+      }),
+    );
+  }
+
+  /** Every event waiting in the queue now; each is read once. */
+  async drain(): Promise<ReceivedEvent[]> {
+    const events: ReceivedEvent[] = [];
+    for (;;) {
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      const messages = out.Messages ?? [];
+      if (messages.length === 0) return events;
+      for (const message of messages) {
+        const raw = message.Body ?? '';
+        events.push({ ...(JSON.parse(raw) as Omit<ReceivedEvent, 'raw'>), raw });
+        await this.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
+      }
+    }
+  }
+}

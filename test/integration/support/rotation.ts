@@ -1,0 +1,134 @@
+import { RotateSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
+import { makeHandler, type RotateDeps } from '../../../handlers/rotate';
+import { settingsFromEnv } from '../../../lib/config';
+import { EventBridgePublisher } from '../../../lib/events/publisher';
+import { makeLogger } from '../../../lib/log';
+import { driveRotation, type DriveOptions } from '../../../lib/rotation/driver';
+import type { RotationEvent } from '../../../lib/rotation/event';
+import { parseAppSecret, type AppSecretValue } from '../../../lib/secrets/secret-value';
+import { rdsClient, secretStore, secretsClient, putSecret } from './aws';
+import { testEnv } from './env';
+import { eventBridgeClient } from './event-queue';
+import { putPgMasterSecret, uniqueSuffix, withPgClient, type PgMaster } from './postgres';
+
+/** The rotation function's dependencies: real clients pointed at the local services. */
+export function rotateDeps(options: { busName?: string; env?: NodeJS.ProcessEnv } = {}): RotateDeps {
+  const settings = settingsFromEnv({
+    DBAUTH_TLS_MODE: 'disable',
+    DBAUTH_CONNECT_TIMEOUT_MS: '3000',
+    DBAUTH_STATEMENT_TIMEOUT_MS: '5000',
+    ...options.env,
+  });
+  const logger = makeLogger('dbauth-test');
+  return {
+    ...settings,
+    logger,
+    store: secretStore(),
+    rds: rdsClient(),
+    publisher: new EventBridgePublisher(eventBridgeClient(), {
+      ...(options.busName ? { busName: options.busName } : {}),
+      onFailure: (message, details) => logger.warn(message, details),
+    }),
+  };
+}
+
+export const rotateHandler = (deps: RotateDeps = rotateDeps()) => makeHandler(deps);
+
+/** Runs steps of one rotation as Secrets Manager would; all four unless `options.steps`. */
+export function rotate(
+  secretArn: string,
+  options: DriveOptions & {
+    handler?: (event: RotationEvent) => ReturnType<ReturnType<typeof makeHandler>>;
+  } = {},
+) {
+  const handler = options.handler ?? rotateHandler();
+  return driveRotation(handler, secretStore(), secretArn, options);
+}
+
+export interface AppUser {
+  secretArn: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * A user the master made by hand (CONNECT, USAGE on `public`, SELECT on the master's table
+ * `items`), its secret in the design's JSON, and rotation turned on.
+ */
+export async function createRotatableUser(
+  master: PgMaster,
+  options: { strategy: 'single' | 'alternating'; grants?: string; withMaster?: boolean },
+): Promise<AppUser> {
+  const username = `app_${uniqueSuffix()}`;
+  const password = `app-pw-${randomBytes(12).toString('hex')}`;
+  const masterArn = await putPgMasterSecret(master);
+  await withPgClient(
+    { user: master.username, password: master.password, database: master.database },
+    async (db) => {
+      await db.query(`CREATE TABLE IF NOT EXISTS items (id serial PRIMARY KEY, name text)`);
+      await db.query(`CREATE ROLE ${username} LOGIN PASSWORD '${password}'`);
+      await db.query(`GRANT CONNECT ON DATABASE ${master.database} TO ${username}`);
+      await db.query(`GRANT USAGE ON SCHEMA public TO ${username}`);
+      await db.query(`GRANT SELECT ON items TO ${username}`);
+    },
+  );
+  const secretArn = await putSecret(
+    {
+      engine: 'postgres',
+      host: testEnv.pg.host,
+      port: testEnv.pg.port,
+      username,
+      password,
+      dbname: master.database,
+      ...(options.withMaster === false ? {} : { masterarn: masterArn }),
+    },
+    {
+      'dbauth:strategy': options.strategy,
+      'dbauth:user': username,
+      'dbauth:grants': options.grants ?? 'readonly',
+      'dbauth:schemas': 'public',
+    },
+  );
+  await enableRotation(secretArn);
+  return { secretArn, username, password };
+}
+
+/**
+ * Turns rotation on. Without a Lambda ARN moto only records the schedule (and copies the
+ * value to a new AWSCURRENT version); AWS would require a function and rotate at once.
+ */
+export async function enableRotation(secretArn: string): Promise<void> {
+  await secretsClient().send(
+    new RotateSecretCommand({
+      SecretId: secretArn,
+      RotationRules: { AutomaticallyAfterDays: 30 },
+      RotateImmediately: false,
+    }),
+  );
+}
+
+export async function tagSecret(secretArn: string, tags: Record<string, string>): Promise<void> {
+  await secretsClient().send(
+    new TagResourceCommand({
+      SecretId: secretArn,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+}
+
+export async function secretAt(secretArn: string, stage: string): Promise<AppSecretValue> {
+  return parseAppSecret(secretArn, await secretStore().getString(secretArn, { stage }));
+}
+
+/** Whether a version of the secret logs in to its database right now. */
+export async function logsIn(value: AppSecretValue, database: string): Promise<boolean> {
+  try {
+    await withPgClient({ user: value.username, password: value.password.reveal(), database }, (db) =>
+      db.query('SELECT 1'),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
