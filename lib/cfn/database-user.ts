@@ -272,7 +272,9 @@ async function refreshSecret(
   secret: SecretDescription,
   current: AppSecretValue,
 ): Promise<void> {
-  const wanted = { ...current, ...secretValueOf(plan, current.password) };
+  // With alternating users the current login may be the clone: its password is the clone's.
+  const login = current.username === plan.clone ? plan.clone : plan.props.Username;
+  const wanted = { ...current, ...secretValueOf(plan, current.password), username: login };
   if (serializeSecret(wanted).reveal() !== serializeSecret(current).reveal()) {
     await store.putString(secret.arn, serializeSecret(wanted));
   }
