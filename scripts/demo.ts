@@ -1,38 +1,64 @@
 /**
- * The main job, run locally: a Custom::DatabaseUser Create, Update and Delete against the
- * local PostgreSQL and moto server that scripts/test-services.sh starts. CloudFormation's
- * part (the pre-signed response URL) is played by a local HTTP server.
+ * The main job, run locally: a Custom::DatabaseUser Create (with alternating-users rotation),
+ * two rotations, an Update and a Delete against the local PostgreSQL and moto server that
+ * scripts/test-services.sh starts. CloudFormation's part (the pre-signed response URL) is
+ * played by a local HTTP server, Secrets Manager's part in a rotation by lib/rotation/driver.
  */
 import '../test/integration/support/env';
 import { secretStore } from '../test/integration/support/aws';
 import { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { cfnEvent } from '../test/integration/support/cfn-events';
 import { customResourceHandler, lambdaContext } from '../test/integration/support/deps';
-import { createPgMaster, putPgMasterSecret, pgTry } from '../test/integration/support/postgres';
+import { motoRotationFunctionArn } from '../test/integration/support/lambda';
+import { createPgMaster, putPgMasterSecret, pgTry, uniqueSuffix } from '../test/integration/support/postgres';
+import { rotate } from '../test/integration/support/rotation';
 import { parseAppSecret } from '../lib/secrets/secret-value';
 import { randomUUID } from 'node:crypto';
 
 async function main(): Promise<void> {
+  // The handlers' JSON logs would drown the story; warnings and errors still show.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const server = new CfnResponseServer();
   await server.start();
   const master = await createPgMaster();
   const masterArn = await putPgMasterSecret(master);
-  const handler = customResourceHandler();
+  const handler = customResourceHandler({ rotationLambdaArn: await motoRotationFunctionArn() });
   const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/demo/${randomUUID()}`;
   const properties = {
     MasterSecretArn: masterArn,
-    Username: 'demo_app',
+    Username: `demo_app_${uniqueSuffix()}`,
     Database: master.database,
     Grants: 'readwrite',
+    Rotation: { Strategy: 'alternating', AutomaticallyAfterDays: '30' },
   };
 
   const created = await handler(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
   console.log(`Create  -> ${created.Status} ${created.PhysicalResourceId}`);
   console.log(`           Data: ${JSON.stringify(created.Data)}`);
   const arn = created.Data?.SecretArn ?? '';
-  const secret = parseAppSecret(arn, await secretStore().getString(arn, { stage: 'AWSCURRENT' }));
-  const login = { user: 'demo_app', password: secret.password.reveal(), database: master.database };
-  console.log(`           demo_app logs in with the stored password: ${await pgTry(login, 'SELECT 1')}`);
+  const current = async () =>
+    parseAppSecret(arn, await secretStore().getString(arn, { stage: 'AWSCURRENT' }));
+  const loginOf = async () => {
+    const secret = await current();
+    return { user: secret.username, password: secret.password.reveal(), database: master.database };
+  };
+  const first = await loginOf();
+  console.log(`           ${first.user} logs in with the stored password: ${await pgTry(first, 'SELECT 1')}`);
+
+  let before = first;
+  for (let round = 1; round <= 2; round += 1) {
+    await rotate(arn, {
+      onStep: (result, ms) =>
+        console.log(`Rotate  -> ${result.step.padEnd(12)} ${result.outcome} (${ms} ms)`),
+    });
+    const login = await loginOf();
+    console.log(
+      `           AWSCURRENT is now ${login.user}: ${await pgTry(login, 'SELECT 1')}; ` +
+        `the login it replaced (${before.user}) still works: ${await pgTry(before, 'SELECT 1')}`,
+    );
+    before = login;
+  }
+  const login = await loginOf();
 
   const readonly = { ...properties, Grants: 'readonly' };
   const updated = await handler(

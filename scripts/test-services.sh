@@ -54,6 +54,28 @@ as_service_user() { # runs a command as the server's own user when we are root
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
 
+make_tls_files() { # a throwaway CA and a server certificate for 127.0.0.1/localhost, once
+  local dir=$STATE_DIR/tls
+  [ -f "$dir/server.pem" ] && return 0
+  apt_install openssl
+  log "making a test CA and server certificate in $dir"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=dbauth test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
+  chmod 644 "$dir/ca.pem" "$dir/server.pem"
+}
+
+# Copies the server key where a server user can own it (PostgreSQL refuses a key others can read).
+tls_key_for() { # user, destination
+  cp "$STATE_DIR/tls/server.key" "$2"; chmod 600 "$2"
+  [ "$(id -u)" -eq 0 ] && chown "$1" "$2"; return 0
+}
+
 start_postgres() {
   apt_install postgresql postgresql-client
   local bin data=$STATE_DIR/postgres user=postgres
@@ -68,10 +90,19 @@ start_postgres() {
       --pwfile="$STATE_DIR/pg-pw" -E UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$STATE_DIR/pg-pw"
   fi
-  if ! PGPASSWORD=$PG_ADMIN_PASSWORD "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+  make_tls_files
+  tls_key_for "$user" "$data/server.key"
+  local running=no
+  PGPASSWORD=$PG_ADMIN_PASSWORD "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && running=yes
+  # A server started by an older version of this script has no TLS: restart it with TLS.
+  if [ $running = yes ] && [ "$(PGPASSWORD=$PG_ADMIN_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc 'show ssl' 2>/dev/null)" != on ]; then
+    as_service_user "$user" "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; running=no
+  fi
+  if [ $running = no ]; then
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    # TLS is offered, not required: tests check both plaintext and verified connections.
     as_service_user "$user" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 start \
-      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300" >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300 -c ssl=on -c ssl_cert_file=$STATE_DIR/tls/server.pem -c ssl_key_file=$data/server.key" >/dev/null
   fi
   wait_for PostgreSQL 60 env PGPASSWORD="$PG_ADMIN_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc 'select 1'
 }
@@ -121,7 +152,7 @@ print_env() {
 export DBAUTH_PG_HOST=127.0.0.1 DBAUTH_PG_PORT=$PG_PORT DBAUTH_PG_ADMIN_USER=postgres DBAUTH_PG_ADMIN_PASSWORD=$PG_ADMIN_PASSWORD
 export DBAUTH_MARIADB_HOST=127.0.0.1 DBAUTH_MARIADB_PORT=$MARIADB_PORT DBAUTH_MARIADB_ADMIN_USER=root DBAUTH_MARIADB_ADMIN_PASSWORD=$MARIADB_ADMIN_PASSWORD
 export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-export DBAUTH_LINT_BIN=$TOOLS_DIR/lint/bin
+export DBAUTH_LINT_BIN=$TOOLS_DIR/lint/bin DBAUTH_TEST_CA=$STATE_DIR/tls/ca.pem
 ENV
 }
 

@@ -32,6 +32,21 @@ function driverFailure(error: unknown, what: string, showMessage: boolean): Data
   return new DatabaseError(`${what} failed: ${error instanceof Error ? error.name : 'unknown error'}`);
 }
 
+// Connection failures carry no statement, but only their kind is shown all the same.
+function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts): string {
+  const message = error instanceof Error ? error.message : '';
+  if (/does not support SSL/i.test(message)) {
+    return `the server does not offer TLS and TLS mode is ${endpoint.tls.mode} (dbauth never falls back to plaintext)`;
+  }
+  if (/timeout/i.test(message)) return `no answer within ${timeouts.connectMs} ms`;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /CERT|SIGNATURE|ALTNAME/.test(code)) {
+    return `its TLS certificate could not be verified (${code}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
+  }
+  if (typeof code === 'string') return code;
+  return `connection failed (${error instanceof Error ? error.name : 'unknown error'})`;
+}
+
 class PostgresSession implements EngineSession {
   constructor(
     private readonly client: Client,
@@ -192,11 +207,10 @@ export const postgresql: Engine = {
         }
         throw driverFailure(error, `connect to ${endpoint.host}:${endpoint.port}/${endpoint.database}`, true);
       }
-      const code = (error as { code?: string }).code;
       throw new DatabaseUnreachableError(
         endpoint.host,
         endpoint.port,
-        code ?? `no answer within ${timeouts.connectMs} ms`,
+        whyUnreachable(error, endpoint, timeouts),
       );
     }
     return new PostgresSession(client, login.username);

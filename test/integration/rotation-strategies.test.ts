@@ -164,6 +164,19 @@ describe('rotation on PostgreSQL', () => {
     expect(received.filter((event) => passwords.some((p) => event.raw.includes(p)))).toEqual([]);
   });
 
+  it('rotates over verified TLS when the secret asks for it, and refuses without the CA bundle', async () => {
+    const user = await remember(
+      await createRotatableUser(master, { strategy: 'alternating', ssl: 'verify-full' }),
+    );
+    const ca = process.env.DBAUTH_TEST_CA ?? '/tmp/dbauth-services/tls/ca.pem';
+    const withCa = rotateHandler(rotateDeps({ env: { DBAUTH_CA_BUNDLE: ca } }));
+    await rotate(user.secretArn, { handler: withCa });
+    expect(await logsIn(await currentPassword(user.secretArn), master.database)).toBe(true);
+    await expect(rotate(user.secretArn, { handler })).rejects.toThrow(
+      /TLS certificate could not be verified .* DBAUTH_CA_BUNDLE/,
+    );
+  });
+
   it('printed no password of any test', () => {
     expect(passwords.length).toBeGreaterThan(5);
     expect(output.leaks(passwords)).toEqual([]);

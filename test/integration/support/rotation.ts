@@ -58,7 +58,12 @@ export interface AppUser {
  */
 export async function createRotatableUser(
   master: PgMaster,
-  options: { strategy: 'single' | 'alternating'; grants?: string; withMaster?: boolean },
+  options: {
+    strategy: 'single' | 'alternating';
+    grants?: string;
+    withMaster?: boolean;
+    ssl?: boolean | 'require' | 'verify-full';
+  },
 ): Promise<AppUser> {
   const username = `app_${uniqueSuffix()}`;
   const password = `app-pw-${randomBytes(12).toString('hex')}`;
@@ -82,6 +87,7 @@ export async function createRotatableUser(
       password,
       dbname: master.database,
       ...(options.withMaster === false ? {} : { masterarn: masterArn }),
+      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
     },
     {
       'dbauth:strategy': options.strategy,
