@@ -1,4 +1,4 @@
-import { diffGrants, privilegesOf } from '../../../lib/users/grants';
+import { diffGrants, grantsFromTag, privilegesOf } from '../../../lib/users/grants';
 
 describe('diffGrants', () => {
   it('revokes what went and grants what came in a schema kept on both sides', () => {
@@ -24,5 +24,14 @@ describe('diffGrants', () => {
       { grants: { database: 'app', schemas: ['old'], privileges: ['SELECT'] }, schemaAccess: true },
     ]);
     expect(changes.grant).toEqual([{ database: 'app', schemas: ['new'], privileges: ['SELECT'] }]);
+  });
+});
+
+describe('grantsFromTag', () => {
+  it('reads a preset or a privilege list, and refuses anything else', () => {
+    expect(grantsFromTag('readonly')).toEqual(['SELECT']);
+    expect(grantsFromTag(' select, insert ')).toEqual(['INSERT', 'SELECT']);
+    expect(grantsFromTag('SELECT, DROP TABLE x')).toBeUndefined();
+    expect(grantsFromTag('')).toBeUndefined();
   });
 });
