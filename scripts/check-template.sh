@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Packages the service (offline, no AWS credentials needed) and checks the CloudFormation
+# template it produces: cfn-lint (settings in .cfnlintrc.yaml) then checkov (skips, each with its
+# reason, in .checkov.yaml and in serverless.yml). Ends with the size of every function's zip.
+#
+# Usage: bash scripts/check-template.sh [--skip-package]
+#   --skip-package (or DBAUTH_SKIP_PACKAGE=1) checks the template already in .serverless/.
+# The linters come from the venv scripts/test-services.sh makes: $DBAUTH_LINT_BIN, else
+# $HOME/.cache/dbauth/lint/bin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPLATE=.serverless/cloudformation-template-update-stack.json
+LINT_BIN=${DBAUTH_LINT_BIN:-$HOME/.cache/dbauth/lint/bin}
+skip_package=${DBAUTH_SKIP_PACKAGE:-}
+
+for arg in "$@"; do
+  case $arg in
+    --skip-package) skip_package=1 ;;
+    *) echo "usage: $0 [--skip-package]" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '[check-template] %s\n' "$*" >&2; }
+
+for tool in cfn-lint checkov; do
+  if [ ! -x "$LINT_BIN/$tool" ]; then
+    log "$tool not found in $LINT_BIN: run 'bash scripts/test-services.sh start' or set DBAUTH_LINT_BIN"
+    exit 1
+  fi
+done
+
+if [ -z "$skip_package" ]; then
+  log "npm run package"
+  npm run --silent package
+fi
+[ -f "$TEMPLATE" ] || { log "no $TEMPLATE: run npm run package"; exit 1; }
+
+# cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational. Errors (and any
+# other bit, such as a template it cannot parse) fail the check; warnings are shown, not fatal.
+log "cfn-lint $TEMPLATE"
+set +e
+"$LINT_BIN/cfn-lint" "$TEMPLATE"
+lint_rc=$?
+set -e
+if (( lint_rc & ~12 )); then
+  log "cfn-lint found errors (exit code $lint_rc)"
+  exit 1
+fi
+lint_result="no errors"
+(( lint_rc & 4 )) && lint_result="no errors, warnings above"
+
+# --skip-download: the skips are local and nothing needs the Prisma Cloud API, which this
+# machine may not reach.
+log "checkov $TEMPLATE"
+checkov_out=$("$LINT_BIN/checkov" -f "$TEMPLATE" --framework cloudformation --quiet --compact \
+  --config-file .checkov.yaml --skip-download) || {
+  printf '%s\n' "$checkov_out"
+  log "checkov found failing checks"
+  exit 1
+}
+printf '%s\n' "$checkov_out"
+
+echo
+echo "template: $TEMPLATE"
+echo "cfn-lint: $lint_result"
+echo "checkov:  $(grep -m1 -o 'Passed checks: .*' <<<"$checkov_out" || echo 'no checks ran')"
+echo "bundles (bytes):"
+for zip in .serverless/*.zip; do
+  printf '  %-24s %10d\n' "$(basename "$zip")" "$(stat -c %s "$zip")"
+done
