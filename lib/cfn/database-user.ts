@@ -170,10 +170,13 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
       );
     }
     // A resend of a Create that got this far: keep its password.
-    password = parseAppSecret(
-      existing.arn,
-      await store.getString(existing.arn, { stage: AWSCURRENT }),
-    ).password;
+    const stored = parseAppSecret(existing.arn, await store.getString(existing.arn, { stage: AWSCURRENT }));
+    if (stored.username !== username) {
+      throw new InvalidInputError(
+        `secret ${plan.secretName} holds the login of user ${stored.username}, not ${username}: give the secret another name`,
+      );
+    }
+    password = stored.password;
     secret = existing;
   } else {
     if (userExisted && !adoptExisting) {
@@ -225,7 +228,16 @@ async function updateWithPlan(
 ): Promise<Outcome> {
   const { store } = deps;
   const old = parseProperties(event.OldResourceProperties ?? {});
-  if (physicalIdOf(plan.identity) !== event.PhysicalResourceId) return createWithPlan(plan, deps, false);
+  if (physicalIdOf(plan.identity) !== event.PhysicalResourceId) {
+    // A replacement: CloudFormation then deletes the old resource, and with it the secret of
+    // the old name. Sharing that name would hand the new user the old user's secret, then lose it.
+    if (plan.props.SecretName !== undefined && plan.props.SecretName === old.SecretName) {
+      throw new InvalidInputError(
+        'a new Username or server replaces the user, and the new user needs a new SecretName (or none, for a generated one)',
+      );
+    }
+    return createWithPlan(plan, deps, false);
+  }
   if (plan.props.SecretName !== old.SecretName) {
     throw new InvalidInputError(
       'SecretName cannot change in place: give the resource a new logical id instead',

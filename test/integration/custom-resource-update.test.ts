@@ -115,6 +115,27 @@ describe('Custom::DatabaseUser Update on PostgreSQL', () => {
     expect(await h.secretOf(response.Data?.SecretArn ?? '')).toBeUndefined();
   });
 
+  it('a replacement keeping an explicit SecretName fails and changes nothing', async () => {
+    const secretName = `dbauth-test/${h.stackName}/named-${run}`;
+    const oldName = `named_${run}`;
+    const { properties, response, login } = await created(oldName, { SecretName: secretName });
+
+    const renamed = { ...properties, Username: `renamed_${run}` };
+    const up = await h.send('Update', {
+      properties: renamed,
+      oldProperties: properties,
+      physicalResourceId: response.PhysicalResourceId,
+      logicalResourceId: 'named',
+    });
+    // One name cannot hold two resources' secrets: the old resource's Delete would take it.
+    expect(up.Status).toBe('FAILED');
+    expect(up.Reason).toMatch(/SecretName/);
+    expect(up.PhysicalResourceId).toBe(response.PhysicalResourceId);
+    expect(await pgRoleExists(`renamed_${run}`)).toBe(false);
+    expect(await h.storedLogin(response.Data?.SecretArn ?? '')).toEqual(login);
+    expect(await pgTry(login, 'SELECT 1')).toBe('ok');
+  });
+
   it('never prints or answers with a password it used', () => {
     expect(h.leaks()).toEqual({ output: [], responses: [] });
   });
