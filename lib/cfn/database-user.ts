@@ -155,7 +155,12 @@ async function applyRotation(
 }
 
 /** Create: a new secret and user, or the same ones again when CloudFormation resends. */
-async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting: boolean): Promise<Outcome> {
+async function createWithPlan(
+  plan: Plan,
+  deps: DatabaseUserDeps,
+  adoptExisting: boolean,
+  signal: AbortSignal,
+): Promise<Outcome> {
   const { store } = deps;
   const { session } = plan.master;
   const { Username: username } = plan.props;
@@ -190,6 +195,7 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
       excludePunctuation: false,
       requireEachIncludedType: true,
     });
+    signal.throwIfAborted();
     secret = await store.create({
       name: plan.secretName,
       secretString: serializeSecret(secretValueOf(plan, password)),
@@ -202,8 +208,11 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
     });
   }
   try {
+    signal.throwIfAborted();
     await ensureUser(session, { username, password, grants: plan.grants });
     await applyRotation(store, plan, secret.arn, undefined, deps);
+    // Done after CloudFormation was told FAILED: it will never Delete this, so undo it.
+    signal.throwIfAborted();
   } catch (error) {
     // Undo what this attempt made, so a failed Create leaves nothing behind.
     if (!existing)
@@ -225,6 +234,7 @@ async function updateWithPlan(
   plan: Plan,
   event: CustomResourceEvent,
   deps: DatabaseUserDeps,
+  signal: AbortSignal,
 ): Promise<Outcome> {
   const { store } = deps;
   const old = parseProperties(event.OldResourceProperties ?? {});
@@ -236,7 +246,7 @@ async function updateWithPlan(
         'a new Username or server replaces the user, and the new user needs a new SecretName (or none, for a generated one)',
       );
     }
-    return createWithPlan(plan, deps, false);
+    return createWithPlan(plan, deps, false, signal);
   }
   if (plan.props.SecretName !== old.SecretName) {
     throw new InvalidInputError(
@@ -245,13 +255,14 @@ async function updateWithPlan(
   }
   const secret = await store.find(plan.secretName);
   // The secret was deleted behind CloudFormation's back: make it again for the same user.
-  if (!secret) return createWithPlan(plan, deps, true);
+  if (!secret) return createWithPlan(plan, deps, true, signal);
   const current = parseAppSecret(secret.arn, await store.getString(secret.arn, { stage: AWSCURRENT }));
   const from: GrantSet = {
     database: current.dbname ?? plan.grants.database,
     schemas: old.Schemas,
     privileges: privilegesOf(old.Grants),
   };
+  signal.throwIfAborted();
   await moveGrants(plan, from, deps);
   await refreshSecret(store, plan, secret, current);
   await applyRotation(store, plan, secret.arn, old.Rotation, deps);
@@ -301,7 +312,11 @@ async function refreshSecret(
 }
 
 /** Delete: drop the user and schedule the secret's deletion, or retain both. */
-async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promise<Outcome> {
+async function remove(
+  event: CustomResourceEvent,
+  deps: DatabaseUserDeps,
+  signal: AbortSignal,
+): Promise<Outcome> {
   const physicalResourceId = event.PhysicalResourceId ?? '';
   const identity = parsePhysicalId(physicalResourceId);
   // A Create that failed made nothing (it cleaned up after itself); an id that is not ours
@@ -316,6 +331,7 @@ async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promi
     port: identity.port,
   });
   try {
+    signal.throwIfAborted();
     const clone =
       props.Rotation?.Strategy === 'alternating' ? master.engine.cloneUsername(identity.username) : undefined;
     await removeUser(
@@ -337,18 +353,22 @@ async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promi
   return { physicalResourceId };
 }
 
-/** Carries out one CloudFormation request for a `Custom::DatabaseUser`. */
+/**
+ * Carries out one CloudFormation request for a `Custom::DatabaseUser`. Once `signal` aborts
+ * (CloudFormation was told FAILED at the deadline), it changes nothing more.
+ */
 export async function runDatabaseUserRequest(
   event: CustomResourceEvent,
   deps: DatabaseUserDeps,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<Outcome> {
-  if (event.RequestType === 'Delete') return remove(event, deps);
+  if (event.RequestType === 'Delete') return remove(event, deps, signal);
   const props = parseProperties(event.ResourceProperties);
   const plan = await planFor(event, props, deps);
   try {
     return event.RequestType === 'Create'
-      ? await createWithPlan(plan, deps, props.AdoptExistingUser)
-      : await updateWithPlan(plan, event, deps);
+      ? await createWithPlan(plan, deps, props.AdoptExistingUser, signal)
+      : await updateWithPlan(plan, event, deps, signal);
   } finally {
     await plan.master.session.close();
   }
