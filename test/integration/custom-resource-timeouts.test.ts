@@ -2,6 +2,8 @@ import './support/env';
 import { CustomResourceHarness } from './support/harness';
 import { pgRoleExists, uniqueSuffix } from './support/postgres';
 import { SilentServer } from './support/silent-server';
+import { SlowProxy } from './support/slow-proxy';
+import { testEnv } from './support/env';
 
 describe('Custom::DatabaseUser answers CloudFormation when the database hangs', () => {
   const h = new CustomResourceHarness('timeouts');
@@ -57,6 +59,29 @@ describe('Custom::DatabaseUser answers CloudFormation when the database hangs', 
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await h.stackSecrets()).toEqual([]);
   });
+
+  it('makes nothing when the database answers only after the deadline answer was sent', async () => {
+    const slow = new SlowProxy({ host: testEnv.pg.host, port: testEnv.pg.port }, 3000);
+    await slow.start();
+    try {
+      const username = `late_${run}`;
+      const response = await h.send('Create', {
+        properties: h.props(username, { Host: '127.0.0.1', Port: String(slow.port) }),
+        logicalResourceId: 'late',
+        remainingMs: 4000,
+        deps: { responseMarginMs: 2000, timeouts: { connectMs: 10_000, statementMs: 10_000 } },
+      });
+      expect(response.Status).toBe('FAILED');
+      expect(response.Reason).toMatch(/timed out/);
+      // The work outlives the answer (as it would on a Lambda container thawed for the next
+      // request); once its connection has closed, nothing it did may remain.
+      await slow.settled();
+      expect(await h.stackSecrets('late-')).toEqual([]);
+      expect(await pgRoleExists(username)).toBe(false);
+    } finally {
+      await slow.stop();
+    }
+  }, 20_000);
 
   it('never prints or answers with a password it used', () => {
     expect(h.leaks()).toEqual({ output: [], responses: [] });
