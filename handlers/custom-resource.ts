@@ -45,7 +45,7 @@ export function makeHandler(deps: CustomResourceDeps) {
       return await answerCloudFormation(
         event,
         context.getRemainingTimeInMillis(),
-        () => runDatabaseUserRequest(event, deps),
+        (signal) => runDatabaseUserRequest(event, deps, signal),
         {
           logger: deps.logger,
           marginMs: deps.responseMarginMs,

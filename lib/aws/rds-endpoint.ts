@@ -1,9 +1,19 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DbauthError } from '../errors';
 
-/** Tags Secrets Manager puts on a master secret that RDS manages (ManageMasterUserPassword). */
+/**
+ * Tags Secrets Manager puts on a master secret that RDS manages (ManageMasterUserPassword).
+ * RDS writes them as `aws:rds:primaryDBInstanceArn` / `aws:rds:primaryDBClusterArn`; tag keys
+ * are case-sensitive, so they are matched without regard to case, as AWS's own rotation
+ * functions match them.
+ */
 export const RDS_INSTANCE_TAG = 'aws:rds:primarydbinstancearn';
 export const RDS_CLUSTER_TAG = 'aws:rds:primarydbclusterarn';
+
+function tagValue(tags: Record<string, string>, key: string): string | undefined {
+  const found = Object.keys(tags).find((k) => k.toLowerCase() === key);
+  return found === undefined ? undefined : tags[found];
+}
 
 export interface RdsEndpoint {
   host: string;
@@ -26,8 +36,8 @@ export async function lookUpRdsEndpoint(
   rds: RDSClient,
   tags: Record<string, string>,
 ): Promise<RdsEndpoint | undefined> {
-  const instanceArn = tags[RDS_INSTANCE_TAG];
-  const clusterArn = tags[RDS_CLUSTER_TAG];
+  const instanceArn = tagValue(tags, RDS_INSTANCE_TAG);
+  const clusterArn = tagValue(tags, RDS_CLUSTER_TAG);
   const arn = instanceArn ?? clusterArn;
   if (!arn) return undefined;
   const identifier = arn.split(':').pop() ?? arn;

@@ -23,7 +23,8 @@ const MAX_REASON = 1000;
 export async function answerCloudFormation(
   event: CustomResourceEvent,
   remainingMs: number,
-  work: () => Promise<Outcome>,
+  /** Stops at its next step, undoing what it made, once `signal` says the deadline passed. */
+  work: (signal: AbortSignal) => Promise<Outcome>,
   options: AnswerOptions,
 ): Promise<CustomResourceResponse> {
   const { logger } = options;
@@ -40,7 +41,7 @@ export async function answerCloudFormation(
   };
   let response: CustomResourceResponse;
   try {
-    const raced = await beforeDeadline(Promise.resolve().then(work), remainingMs, options.marginMs);
+    const raced = await beforeDeadline(work, remainingMs, options.marginMs);
     response = raced.done
       ? {
           ...base,

@@ -156,7 +156,12 @@ async function applyRotation(
 }
 
 /** Create: a new secret and user, or the same ones again when CloudFormation resends. */
-async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting: boolean): Promise<Outcome> {
+async function createWithPlan(
+  plan: Plan,
+  deps: DatabaseUserDeps,
+  adoptExisting: boolean,
+  signal: AbortSignal,
+): Promise<Outcome> {
   const { store } = deps;
   const { session } = plan.master;
   const { Username: username } = plan.props;
@@ -171,10 +176,13 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
       );
     }
     // A resend of a Create that got this far: keep its password.
-    password = parseAppSecret(
-      existing.arn,
-      await store.getString(existing.arn, { stage: AWSCURRENT }),
-    ).password;
+    const stored = parseAppSecret(existing.arn, await store.getString(existing.arn, { stage: AWSCURRENT }));
+    if (stored.username !== username) {
+      throw new InvalidInputError(
+        `secret ${plan.secretName} holds the login of user ${stored.username}, not ${username}: give the secret another name`,
+      );
+    }
+    password = stored.password;
     secret = existing;
   } else {
     if (userExisted && !adoptExisting) {
@@ -187,6 +195,7 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
       length: plan.props.PasswordLength,
       excludeCharacters: plan.props.ExcludeCharacters ?? deps.passwordPolicy.excludeCharacters,
     });
+    signal.throwIfAborted();
     secret = await store.create({
       name: plan.secretName,
       secretString: serializeSecret(secretValueOf(plan, password)),
@@ -199,8 +208,11 @@ async function createWithPlan(plan: Plan, deps: DatabaseUserDeps, adoptExisting:
     });
   }
   try {
+    signal.throwIfAborted();
     await ensureUser(session, { username, password, grants: plan.grants });
     await applyRotation(store, plan, secret.arn, undefined, deps);
+    // Done after CloudFormation was told FAILED: it will never Delete this, so undo it.
+    signal.throwIfAborted();
   } catch (error) {
     // Undo what this attempt made, so a failed Create leaves nothing behind.
     if (!existing)
@@ -222,10 +234,20 @@ async function updateWithPlan(
   plan: Plan,
   event: CustomResourceEvent,
   deps: DatabaseUserDeps,
+  signal: AbortSignal,
 ): Promise<Outcome> {
   const { store } = deps;
   const old = parseProperties(event.OldResourceProperties ?? {});
-  if (physicalIdOf(plan.identity) !== event.PhysicalResourceId) return createWithPlan(plan, deps, false);
+  if (physicalIdOf(plan.identity) !== event.PhysicalResourceId) {
+    // A replacement: CloudFormation then deletes the old resource, and with it the secret of
+    // the old name. Sharing that name would hand the new user the old user's secret, then lose it.
+    if (plan.props.SecretName !== undefined && plan.props.SecretName === old.SecretName) {
+      throw new InvalidInputError(
+        'a new Username or server replaces the user, and the new user needs a new SecretName (or none, for a generated one)',
+      );
+    }
+    return createWithPlan(plan, deps, false, signal);
+  }
   if (plan.props.SecretName !== old.SecretName) {
     throw new InvalidInputError(
       'SecretName cannot change in place: give the resource a new logical id instead',
@@ -233,13 +255,14 @@ async function updateWithPlan(
   }
   const secret = await store.find(plan.secretName);
   // The secret was deleted behind CloudFormation's back: make it again for the same user.
-  if (!secret) return createWithPlan(plan, deps, true);
+  if (!secret) return createWithPlan(plan, deps, true, signal);
   const current = parseAppSecret(secret.arn, await store.getString(secret.arn, { stage: AWSCURRENT }));
   const from: GrantSet = {
     database: current.dbname ?? plan.grants.database,
     schemas: old.Schemas,
     privileges: privilegesOf(old.Grants),
   };
+  signal.throwIfAborted();
   await moveGrants(plan, from, deps);
   await refreshSecret(store, plan, secret, current);
   await applyRotation(store, plan, secret.arn, old.Rotation, deps);
@@ -291,7 +314,11 @@ async function refreshSecret(
 }
 
 /** Delete: drop the user and schedule the secret's deletion, or retain both. */
-async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promise<Outcome> {
+async function remove(
+  event: CustomResourceEvent,
+  deps: DatabaseUserDeps,
+  signal: AbortSignal,
+): Promise<Outcome> {
   const physicalResourceId = event.PhysicalResourceId ?? '';
   const identity = parsePhysicalId(physicalResourceId);
   // A Create that failed made nothing (it cleaned up after itself); an id that is not ours
@@ -306,6 +333,7 @@ async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promi
     port: identity.port,
   });
   try {
+    signal.throwIfAborted();
     const clone =
       props.Rotation?.Strategy === 'alternating' ? master.engine.cloneUsername(identity.username) : undefined;
     await removeUser(
@@ -327,18 +355,22 @@ async function remove(event: CustomResourceEvent, deps: DatabaseUserDeps): Promi
   return { physicalResourceId };
 }
 
-/** Carries out one CloudFormation request for a `Custom::DatabaseUser`. */
+/**
+ * Carries out one CloudFormation request for a `Custom::DatabaseUser`. Once `signal` aborts
+ * (CloudFormation was told FAILED at the deadline), it changes nothing more.
+ */
 export async function runDatabaseUserRequest(
   event: CustomResourceEvent,
   deps: DatabaseUserDeps,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<Outcome> {
-  if (event.RequestType === 'Delete') return remove(event, deps);
+  if (event.RequestType === 'Delete') return remove(event, deps, signal);
   const props = parseProperties(event.ResourceProperties);
   const plan = await planFor(event, props, deps);
   try {
     return event.RequestType === 'Create'
-      ? await createWithPlan(plan, deps, props.AdoptExistingUser)
-      : await updateWithPlan(plan, event, deps);
+      ? await createWithPlan(plan, deps, props.AdoptExistingUser, signal)
+      : await updateWithPlan(plan, event, deps, signal);
   } finally {
     await plan.master.session.close();
   }

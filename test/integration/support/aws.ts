@@ -13,6 +13,9 @@ const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
 
 export const secretsClient = (): SecretsManagerClient => makeSecretsManagerClient(options);
 export const rdsClient = (): RDSClient => makeRdsClient(options);
+/** An RDS client at `endpoint`, trying once: one pointed nowhere proves no lookup was made. */
+export const rdsClientAt = (endpoint: string): RDSClient =>
+  makeRdsClient({ ...options, endpoint, maxAttempts: 1, connectionTimeoutMs: 500 });
 export const secretStore = (client = secretsClient()) => new SecretStore(client);
 
 /** Stores a secret in moto and returns its ARN. */

@@ -1,0 +1,123 @@
+import './support/env';
+import { randomUUID } from 'node:crypto';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { putSecret, secretsClient } from './support/aws';
+import { testEnv } from './support/env';
+import { CustomResourceHarness } from './support/harness';
+import {
+  asPgAdmin,
+  createPgMaster,
+  pgRoleExists,
+  pgTry,
+  uniqueSuffix,
+  withPgClient,
+} from './support/postgres';
+
+describe('Custom::DatabaseUser Create and Delete are idempotent on PostgreSQL', () => {
+  const h = new CustomResourceHarness('lifecycle');
+  const run = uniqueSuffix();
+
+  beforeAll(() => h.setUp());
+  afterAll(() => h.tearDown());
+
+  const describeSecret = (arn: string) => secretsClient().send(new DescribeSecretCommand({ SecretId: arn }));
+
+  it('Delete drops the user and schedules the deletion of its secret', async () => {
+    const properties = h.props(`gone_${run}`);
+    const created = await h.send('Create', { properties, logicalResourceId: 'gone' });
+    expect(created.Status).toBe('SUCCESS');
+    const secretArn = created.Data?.SecretArn ?? '';
+    expect((await describeSecret(secretArn)).DeletedDate).toBeUndefined();
+
+    const deleted = await h.send('Delete', {
+      properties,
+      physicalResourceId: created.PhysicalResourceId,
+      logicalResourceId: 'gone',
+    });
+    expect(deleted.Status).toBe('SUCCESS');
+    expect(deleted.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    expect(await pgRoleExists(`gone_${run}`)).toBe(false);
+    // Scheduled, not forced: the secret can still be restored within its recovery window.
+    expect((await describeSecret(secretArn)).DeletedDate).toBeInstanceOf(Date);
+  });
+
+  it('a resent Create is harmless: same id, same secret, the stored password still logs in', async () => {
+    const properties = h.props(`resent_${run}`, { Grants: 'readwrite' });
+    const requestId = randomUUID();
+    const first = await h.send('Create', { properties, requestId, logicalResourceId: 'resent' });
+    expect(first.Status).toBe('SUCCESS');
+    const login = await h.storedLogin(first.Data?.SecretArn ?? '');
+
+    // CloudFormation resends the same request when it did not hear back in time.
+    const again = await h.send('Create', { properties, requestId, logicalResourceId: 'resent' });
+    expect(again.Status).toBe('SUCCESS');
+    expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
+    expect(again.Data).toEqual(first.Data);
+    expect(await h.storedLogin(again.Data?.SecretArn ?? '')).toEqual(login);
+    expect(await pgTry(login, 'SELECT 1')).toBe('ok');
+    expect(await h.stackSecrets('resent-')).toHaveLength(1);
+  });
+
+  it('a resent Delete answers SUCCESS and touches nothing else', async () => {
+    const bystander = `bystander_${run}`;
+    await withPgClient(h.masterLogin, (c) => c.query(`CREATE ROLE ${bystander} LOGIN PASSWORD 'unused-pw'`));
+    const properties = h.props(`twice_${run}`);
+    const created = await h.send('Create', { properties, logicalResourceId: 'twice' });
+    const del = { properties, physicalResourceId: created.PhysicalResourceId, logicalResourceId: 'twice' };
+    const requestId = randomUUID();
+
+    expect((await h.send('Delete', { ...del, requestId })).Status).toBe('SUCCESS');
+    const secretsAfterFirst = await h.stackSecrets();
+    const second = await h.send('Delete', { ...del, requestId });
+    expect(second.Status).toBe('SUCCESS');
+    expect(second.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    expect(await pgRoleExists(`twice_${run}`)).toBe(false);
+    expect(await pgTry({ ...h.masterLogin, user: bystander, password: 'unused-pw' }, 'SELECT 1')).toBe('ok');
+    expect(await h.stackSecrets()).toEqual(secretsAfterFirst);
+  });
+
+  it('Delete after a failed Create succeeds without touching the database', async () => {
+    // A master of its own: this test makes its password wrong.
+    const master = await createPgMaster();
+    h.remember(master.password);
+    const masterArn = await putSecret({
+      engine: 'postgres',
+      host: testEnv.pg.host,
+      port: testEnv.pg.port,
+      username: master.username,
+      password: master.password,
+      dbname: master.database,
+    });
+    const username = `taken_${run}`;
+    const takenPassword = `taken-pw-${randomUUID()}`;
+    h.remember(takenPassword);
+    await withPgClient({ user: master.username, password: master.password, database: master.database }, (c) =>
+      c.query(`CREATE ROLE ${username} LOGIN PASSWORD '${takenPassword}'`),
+    );
+    const properties = { MasterSecretArn: masterArn, Username: username, Database: master.database };
+
+    // The user exists and AdoptExistingUser is not set: the Create fails and makes nothing.
+    const failed = await h.send('Create', { properties, logicalResourceId: 'taken' });
+    expect(failed.Status).toBe('FAILED');
+    expect(failed.PhysicalResourceId).toMatch(/^dbauth\/failed-create\//);
+
+    // Now no version of the master secret logs in: a Delete that tried would fail.
+    const newMasterPassword = `changed-${randomUUID()}`;
+    h.remember(newMasterPassword);
+    await asPgAdmin((admin) => admin.query(`ALTER ROLE ${master.username} PASSWORD '${newMasterPassword}'`));
+
+    const deleted = await h.send('Delete', {
+      properties,
+      physicalResourceId: failed.PhysicalResourceId,
+      logicalResourceId: 'taken',
+    });
+    expect(deleted.Status).toBe('SUCCESS');
+    expect(deleted.PhysicalResourceId).toBe(failed.PhysicalResourceId);
+    const login = { user: username, password: takenPassword, database: master.database };
+    expect(await pgTry(login, 'SELECT 1')).toBe('ok');
+  });
+
+  it('never prints or answers with a password it used', () => {
+    expect(h.leaks()).toEqual({ output: [], responses: [] });
+  });
+});

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { CustomResourceDeps } from '../../../handlers/custom-resource';
+import type { CustomResourceResponse } from '../../../lib/cfn/event';
+import { parseAppSecret } from '../../../lib/secrets/secret-value';
+import { allSecretNames, secretStore } from './aws';
+import { OutputCapture } from './capture';
+import { cfnEvent } from './cfn-events';
+import { CfnResponseServer } from './cfn-server';
+import { customResourceHandler, lambdaContext } from './deps';
+import { createPgMaster, putPgMasterSecret, type PgMaster } from './postgres';
+
+export type RequestType = 'Create' | 'Update' | 'Delete';
+
+export interface SendOptions {
+  properties: Record<string, unknown>;
+  oldProperties?: Record<string, unknown>;
+  physicalResourceId?: string;
+  requestId?: string;
+  logicalResourceId?: string;
+  deps?: Partial<CustomResourceDeps>;
+  remainingMs?: number;
+}
+
+export interface PgLogin {
+  user: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * One test file's world: a CloudFormation response server, captured output, a master user
+ * with its own database and master secret, and a stack id of its own. It remembers every
+ * password the file used, so the last test can prove none of them was ever printed or sent.
+ */
+export class CustomResourceHarness {
+  readonly server = new CfnResponseServer();
+  readonly capture = new OutputCapture();
+  readonly stackName: string;
+  readonly stackId: string;
+  master!: PgMaster;
+  masterArn!: string;
+  private readonly passwords: string[] = [];
+
+  constructor(name: string) {
+    this.stackName = `${name}-${randomUUID().slice(0, 8)}`;
+    this.stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${this.stackName}/${randomUUID()}`;
+  }
+
+  async setUp(): Promise<void> {
+    await this.server.start();
+    this.master = await createPgMaster();
+    this.masterArn = await putPgMasterSecret(this.master);
+    this.remember(this.master.password);
+    this.capture.start();
+  }
+
+  async tearDown(): Promise<void> {
+    this.capture.stop();
+    await this.server.stop();
+  }
+
+  /** A password the tests used: it must appear in no output and no response body. */
+  remember(password: string): void {
+    this.passwords.push(password);
+  }
+
+  /** Sends one request through the real handler; checks CloudFormation got the same answer. */
+  async send(type: RequestType, options: SendOptions): Promise<CustomResourceResponse> {
+    const requestId = options.requestId ?? randomUUID();
+    const event = cfnEvent(type, this.server, {
+      properties: options.properties,
+      requestId,
+      stackId: this.stackId,
+      logicalResourceId: options.logicalResourceId ?? 'AppUser',
+      ...(options.oldProperties ? { oldProperties: options.oldProperties } : {}),
+      ...(options.physicalResourceId ? { physicalResourceId: options.physicalResourceId } : {}),
+    });
+    const before = this.server.received.length;
+    const response = await customResourceHandler(options.deps)(event, lambdaContext(options.remainingMs));
+    const delivered = this.server.received.slice(before).map((r) => r.body);
+    expect(delivered).toEqual([response]);
+    return response;
+  }
+
+  /** Properties for a user in the harness's database, with its master secret. */
+  props(username: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { MasterSecretArn: this.masterArn, Username: username, Database: this.master.database, ...extra };
+  }
+
+  /** The login stored in a created user's secret (AWSCURRENT), remembered for the leak check. */
+  async storedLogin(secretArn: string): Promise<PgLogin> {
+    const value = parseAppSecret(
+      secretArn,
+      await secretStore().getString(secretArn, { stage: 'AWSCURRENT' }),
+    );
+    this.remember(value.password.reveal());
+    return { user: value.username, password: value.password.reveal(), database: value.dbname ?? '' };
+  }
+
+  get masterLogin(): PgLogin {
+    return { user: this.master.username, password: this.master.password, database: this.master.database };
+  }
+
+  /** The secret as dbauth sees it: undefined when gone or scheduled for deletion. */
+  secretOf(secretArn: string) {
+    return secretStore().find(secretArn);
+  }
+
+  /** Secrets (deleted ones included) whose default name puts them in this stack (and resource). */
+  async stackSecrets(logicalResourceId = ''): Promise<string[]> {
+    const prefix = `dbauth/${this.stackName}/${logicalResourceId}`;
+    return (await allSecretNames()).filter((name) => name.startsWith(prefix));
+  }
+
+  /** Output lines and response bodies that hold a password used: both lists must be empty. */
+  leaks(): { output: string[]; responses: string[] } {
+    const used = this.passwords.filter((p) => p.length > 0);
+    return {
+      output: this.capture.leaks(used),
+      responses: this.server.received.map((r) => r.raw).filter((raw) => used.some((p) => raw.includes(p))),
+    };
+  }
+}
