@@ -2,7 +2,14 @@ import './support/env';
 import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
-import { createPgMaster, putPgMasterSecret, pgTry, pgRoleExists, type PgMaster } from './support/postgres';
+import {
+  createPgMaster,
+  putPgMasterSecret,
+  pgTry,
+  pgRoleExists,
+  uniqueSuffix,
+  type PgMaster,
+} from './support/postgres';
 import { secretStore } from './support/aws';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
 import { randomUUID } from 'node:crypto';
@@ -21,10 +28,11 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
 
   it('creates a user that logs in with the stored password, then drops it on delete', async () => {
     const handler = customResourceHandler();
+    const username = `smoke_${uniqueSuffix()}`;
     const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/smoke/${randomUUID()}`;
     const properties = {
       MasterSecretArn: masterArn,
-      Username: 'smoke_user',
+      Username: username,
       Database: master.database,
       Grants: 'readonly',
     };
@@ -41,7 +49,7 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
     );
     expect(
       await pgTry(
-        { user: 'smoke_user', password: value.password.reveal(), database: master.database },
+        { user: username, password: value.password.reveal(), database: master.database },
         'SELECT 1',
       ),
     ).toBe('ok');
@@ -56,6 +64,6 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
       lambdaContext(),
     );
     expect(deleted.Status).toBe('SUCCESS');
-    expect(await pgRoleExists('smoke_user')).toBe(false);
+    expect(await pgRoleExists(username)).toBe(false);
   });
 });
