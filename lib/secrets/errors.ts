@@ -17,7 +17,11 @@ export class SecretNotFoundError extends SecretError {
 
 /** A Secrets Manager call failed for a reason other than a missing secret. */
 export class SecretsManagerCallError extends SecretError {
-  constructor(operation: string, secretId: string, errorName: string) {
+  constructor(
+    operation: string,
+    secretId: string,
+    readonly errorName: string,
+  ) {
     super(`Secrets Manager ${operation} on ${secretId} failed: ${errorName}`);
     this.name = 'SecretsManagerCallError';
   }

@@ -10,6 +10,8 @@ import {
   CancelRotateSecretCommand,
   SecretsManagerClient,
   TagResourceCommand,
+  UntagResourceCommand,
+  ListSecretsCommand,
   UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
   InvalidRequestException,
@@ -23,6 +25,8 @@ export interface SecretDescription {
   name: string;
   rotationEnabled: boolean;
   rotationLambdaArn?: string;
+  /** The schedule, as RotationRules says it (ScheduleExpression, or AutomaticallyAfterDays). */
+  rotationSchedule?: string;
   /** versionId → staging labels */
   versions: Record<string, string[]>;
   tags: Record<string, string>;
@@ -80,6 +84,11 @@ export class SecretStore {
       name: out.Name ?? secretId,
       rotationEnabled: out.RotationEnabled === true,
       ...(out.RotationLambdaARN ? { rotationLambdaArn: out.RotationLambdaARN } : {}),
+      ...(out.RotationRules?.ScheduleExpression
+        ? { rotationSchedule: out.RotationRules.ScheduleExpression }
+        : out.RotationRules?.AutomaticallyAfterDays
+          ? { rotationSchedule: String(out.RotationRules.AutomaticallyAfterDays) }
+          : {}),
       versions: Object.fromEntries(
         Object.entries(out.VersionIdsToStages ?? {}).map(([id, stages]) => [id, stages ?? []]),
       ),
@@ -191,6 +200,39 @@ export class SecretStore {
         }),
       ),
     );
+  }
+
+  async untag(secretId: string, keys: string[]): Promise<void> {
+    await this.call('UntagResource', secretId, () =>
+      this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys })),
+    );
+  }
+
+  /** ARNs of the secrets (not scheduled for deletion) that carry tag `key` with `value`, up to `limit`. */
+  async findTagged(key: string, value: string, limit: number): Promise<string[]> {
+    const arns: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await this.call('ListSecrets', '-', () =>
+        this.client.send(
+          new ListSecretsCommand({
+            Filters: [
+              { Key: 'tag-key', Values: [key] },
+              { Key: 'tag-value', Values: [value] },
+            ],
+            MaxResults: 100,
+            ...(NextToken ? { NextToken } : {}),
+          }),
+        ),
+      );
+      for (const entry of out.SecretList ?? []) {
+        // The filters match the key and the value separately: check they belong together.
+        if (entry.ARN && entry.Tags?.some((tag) => tag.Key === key && tag.Value === value))
+          arns.push(entry.ARN);
+      }
+      NextToken = out.NextToken;
+    } while (NextToken && arns.length < limit);
+    return arns.slice(0, limit);
   }
 
   /** Schedules deletion (recoveryWindowDays 7–30), or deletes at once when `force`. */

@@ -35,6 +35,18 @@ const masterSecretSchema = z.object({
   ssl: sslSchema.optional(),
 });
 
+// A secret tagged for management may hold only a username, or nothing yet.
+const partialSecretSchema = z.object({
+  engine: z.enum(ENGINE_NAMES).optional(),
+  host: z.string().min(1).optional(),
+  port: port.optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  dbname: z.string().min(1).optional(),
+  masterarn: z.string().min(1).optional(),
+  ssl: sslSchema.optional(),
+});
+
 type Parsed<S extends z.ZodType> = Omit<z.infer<S>, 'password'> & { password: Password };
 
 /** The JSON of an application user's secret; its password never prints. */
@@ -63,7 +75,9 @@ function parse<S extends z.ZodType>(schema: S, secretId: string, secretString: P
     throw new InvalidSecretValueError(secretId, `missing or invalid ${fields.join(', ')}`);
   }
   const value = result.data as Record<string, unknown>;
-  return { ...(json as object), ...value, password: new Password(String(value.password)) } as Parsed<S>;
+  const { password, ...rest } = { ...(json as object), ...value } as Record<string, unknown>;
+  // Only a partial secret may lack a password; the others' schemas require one.
+  return (typeof password === 'string' ? { ...rest, password: new Password(password) } : rest) as Parsed<S>;
 }
 
 export function parseAppSecret(secretId: string, secretString: Password): AppSecretValue {
@@ -72,6 +86,16 @@ export function parseAppSecret(secretId: string, secretString: Password): AppSec
 
 export function parseMasterSecret(secretId: string, secretString: Password): MasterSecretValue {
   return parse(masterSecretSchema, secretId, secretString);
+}
+
+/** Whatever part of the design's JSON a secret holds (no string at all, or an empty one, is `{}`). */
+export type PartialSecretValue = Omit<z.infer<typeof partialSecretSchema>, 'password'> & {
+  password?: Password;
+};
+
+export function parsePartialSecret(secretId: string, secretString: Password | undefined): PartialSecretValue {
+  if (!secretString || secretString.reveal().trim() === '') return {};
+  return parse(partialSecretSchema, secretId, secretString) as PartialSecretValue;
 }
 
 /** The secret string to store: the one place a password is put back into JSON. */

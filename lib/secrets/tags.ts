@@ -12,8 +12,15 @@ export const TAGS = {
   schemas: 'dbauth:schemas',
   /** Event-driven path: the master secret that manages this secret's user. */
   master: 'dbauth:master',
+  /** Event-driven path: the database of the user (default: the secret's `dbname`, or the master's). */
   database: 'dbauth:database',
+  /** Event-driven path: `off`, a `rate(...)`/`cron(...)` schedule, or a number of days. */
   rotation: 'dbauth:rotation',
+  /** Event-driven path: the grants and schemas dbauth applied last (`<grants>|<schemas>`), to diff from. */
+  applied: 'dbauth:applied',
 } as const;
+
+/** The `dbauth:managed-by` value of a secret managed through its tags. */
+export const MANAGED_BY_TAGS = 'tags';
 
 export type Strategy = 'single' | 'alternating';

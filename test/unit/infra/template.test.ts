@@ -113,8 +113,12 @@ function conditionKeys(statement: Statement): string[] {
   );
 }
 
-function hasTagCondition(statement: Statement, kind: 'ResourceTag' | 'RequestTag'): boolean {
-  return conditionKeys(statement).includes(`aws:${kind}/${MANAGED_BY}`.toLowerCase());
+function hasTagCondition(
+  statement: Statement,
+  kind: 'ResourceTag' | 'RequestTag',
+  tag: string = MANAGED_BY,
+): boolean {
+  return conditionKeys(statement).includes(`aws:${kind}/${tag}`.toLowerCase());
 }
 
 function functionIdByHandler(template: Template, handler: string): string {
@@ -157,14 +161,19 @@ describe('packaged CloudFormation template', () => {
     expect(offending).toEqual([]);
   });
 
-  it('limits every Secrets Manager write to secrets tagged dbauth:managed-by', () => {
+  it('limits every Secrets Manager write to secrets tagged dbauth:managed-by (or dbauth:master, for the event path)', () => {
     const writes = statementsOf(template).filter(
       ({ statement }) => granted(statement, SECRETS_MANAGER_WRITES).length > 0,
     );
     expect(writes.length).toBeGreaterThan(0);
     const untagged = writes.filter(
-      ({ statement }) =>
-        !hasTagCondition(statement, 'ResourceTag') && !hasTagCondition(statement, 'RequestTag'),
+      ({ statement, where }) =>
+        !hasTagCondition(statement, 'ResourceTag') &&
+        !hasTagCondition(statement, 'RequestTag') &&
+        // Only the secret events function acts on secrets that asked for dbauth by their tag.
+        !(
+          where.startsWith('SecretEventsRole/') && hasTagCondition(statement, 'ResourceTag', 'dbauth:master')
+        ),
     );
     expect(untagged).toEqual([]);
   });

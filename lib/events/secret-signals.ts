@@ -1,0 +1,76 @@
+import { DETAIL_TYPES } from './publisher';
+import type { SecretSignal } from './incoming';
+import { AWSCURRENT } from '../secrets/stages';
+import { TAGS } from '../secrets/tags';
+import { parsePartialSecret } from '../secrets/secret-value';
+import { reconcileTaggedSecret, type ReconcileOutcome, type TaggedSecretDeps } from '../users/tagged-secret';
+
+/** At most this many dependants are re-synced for one master rotation; the rest wait for their own events. */
+export const MAX_DEPENDANTS = 50;
+
+export interface SignalResult {
+  kind: SecretSignal['kind'];
+  outcomes: Record<string, ReconcileOutcome | 'published' | 'ignored'>;
+}
+
+/** What the event-driven path does for one incoming event. */
+export async function handleSignal(signal: SecretSignal, deps: TaggedSecretDeps): Promise<SignalResult> {
+  switch (signal.kind) {
+    case 'ignore':
+      return { kind: signal.kind, outcomes: {} };
+    case 'reconcile':
+      return {
+        kind: signal.kind,
+        outcomes: { [signal.secretId]: await reconcileTaggedSecret(signal.secretId, deps) },
+      };
+    case 'rotation-failed':
+      await publishRotationFailure(signal.secretId, signal.cause, deps);
+      return { kind: signal.kind, outcomes: { [signal.secretId]: 'published' } };
+    case 'current-moved':
+      return { kind: signal.kind, outcomes: await resyncAfterRotation(signal.secretId, deps) };
+  }
+}
+
+// Secrets Manager's own report of a failed rotation, for alerting: where, not why in detail
+// (the rotation function logged and published that itself).
+async function publishRotationFailure(
+  secretId: string,
+  cause: string,
+  deps: TaggedSecretDeps,
+): Promise<void> {
+  const secret = await deps.store.find(secretId);
+  const value = secret
+    ? parsePartialSecret(
+        secret.arn,
+        await deps.store.getString(secret.arn, { stage: AWSCURRENT }).catch(() => undefined),
+      )
+    : {};
+  await deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
+    secretArn: secret?.arn ?? secretId,
+    ...(value.engine ? { engine: value.engine } : {}),
+    ...(value.host ? { host: value.host } : {}),
+    ...(value.dbname ? { database: value.dbname } : {}),
+    ...(value.username ? { user: value.username } : {}),
+    ...(secret?.tags[TAGS.strategy] ? { strategy: secret.tags[TAGS.strategy] } : {}),
+    reason: `Secrets Manager reported ${cause}`,
+  });
+}
+
+/**
+ * AWSCURRENT moved on a secret: re-check it if it is managed by tags, and re-sync the users of
+ * the secrets that name it as their master (their users, passwords and grants are checked
+ * with the master's new credentials).
+ */
+async function resyncAfterRotation(
+  secretId: string,
+  deps: TaggedSecretDeps,
+): Promise<SignalResult['outcomes']> {
+  const secret = await deps.store.find(secretId);
+  if (!secret) return { [secretId]: 'gone' };
+  const outcomes: SignalResult['outcomes'] = {};
+  if (secret.tags[TAGS.master]) outcomes[secret.arn] = await reconcileTaggedSecret(secret.arn, deps);
+  for (const dependant of await deps.store.findTagged(TAGS.master, secret.arn, MAX_DEPENDANTS)) {
+    outcomes[dependant] = await reconcileTaggedSecret(dependant, deps);
+  }
+  return outcomes;
+}

@@ -1,0 +1,72 @@
+import type { Privilege } from '../engines/engine';
+import { InvalidInputError } from '../errors';
+import { TAGS, type Strategy } from '../secrets/tags';
+import { grantsFromTag } from './grants';
+
+/** What the `dbauth:*` tags of a secret ask for. */
+export interface TagConfig {
+  masterArn: string;
+  grantsLabel: string;
+  privileges: Privilege[];
+  schemas: string[];
+  database?: string;
+  username?: string;
+  strategy: Strategy;
+  /** undefined: rotation off; otherwise a schedule expression or a number of days. */
+  rotation?: { scheduleExpression: string } | { automaticallyAfterDays: number };
+}
+
+const schemasOf = (value: string | undefined) =>
+  (value ?? 'public')
+    .split(',')
+    .map((schema) => schema.trim())
+    .filter((schema) => schema.length > 0);
+
+function rotationOf(value: string | undefined, defaultSchedule: string): TagConfig['rotation'] {
+  const wanted = (value ?? defaultSchedule).trim();
+  if (wanted === 'off') return undefined;
+  if (/^\d+$/.test(wanted) && Number(wanted) >= 1 && Number(wanted) <= 1000)
+    return { automaticallyAfterDays: Number(wanted) };
+  if (/^(rate|cron)\(.+\)$/.test(wanted)) return { scheduleExpression: wanted };
+  throw new InvalidInputError(
+    `tag ${TAGS.rotation} must be off, a number of days (1-1000), rate(...) or cron(...)`,
+  );
+}
+
+/** Reads the tags; undefined when the secret is not (or no longer) asking to be managed. */
+export function tagConfigOf(tags: Record<string, string>, defaultSchedule: string): TagConfig | undefined {
+  const masterArn = tags[TAGS.master]?.trim();
+  if (!masterArn) return undefined;
+  const grantsLabel = tags[TAGS.grants]?.trim() || 'readonly';
+  const privileges = grantsFromTag(grantsLabel);
+  if (!privileges) {
+    throw new InvalidInputError(
+      `tag ${TAGS.grants} must be readonly, readwrite, owner or a comma-separated privilege list`,
+    );
+  }
+  const strategy = tags[TAGS.strategy] ?? 'single';
+  if (strategy !== 'single' && strategy !== 'alternating')
+    throw new InvalidInputError(`tag ${TAGS.strategy} must be single or alternating`);
+  const rotation = rotationOf(tags[TAGS.rotation], defaultSchedule);
+  return {
+    masterArn,
+    grantsLabel,
+    privileges,
+    schemas: schemasOf(tags[TAGS.schemas]),
+    ...(tags[TAGS.database] ? { database: tags[TAGS.database] } : {}),
+    ...(tags[TAGS.username] ? { username: tags[TAGS.username] } : {}),
+    strategy,
+    ...(rotation ? { rotation } : {}),
+  };
+}
+
+/** The `dbauth:applied` value for what was granted: the diff of the next change starts here. */
+export const appliedTag = (config: TagConfig) => `${config.grantsLabel}|${config.schemas.join(',')}`;
+
+export function parseAppliedTag(value: string | undefined): { privileges: Privilege[]; schemas: string[] } {
+  const [grants, schemas] = (value ?? '').split('|');
+  const privileges = grants ? grantsFromTag(grants) : undefined;
+  return privileges && schemas !== undefined
+    ? { privileges, schemas: schemasOf(schemas) }
+    : { privileges: [], schemas: [] };
+}
