@@ -1,5 +1,6 @@
 import {
   CreateEventBusCommand,
+  PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
   type EventBridgeClient,
@@ -57,6 +58,24 @@ export class EventQueue {
         Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn ?? '' }],
       }),
     );
+  }
+
+  /** Puts an event (as EventBridge hands it to targets) on this queue's bus. */
+  async put(event: Record<string, unknown>): Promise<void> {
+    const out = await eventBridgeClient().send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.busName,
+            Source: String(event.source),
+            DetailType: String(event['detail-type']),
+            Detail: JSON.stringify(event.detail),
+            Resources: (event.resources as string[] | undefined) ?? [],
+          },
+        ],
+      }),
+    );
+    if (out.FailedEntryCount) throw new Error(`PutEvents refused the event: ${JSON.stringify(out.Entries)}`);
   }
 
   /** Every event waiting in the queue now; each is read once. */

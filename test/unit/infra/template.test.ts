@@ -1,14 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { outDir, packagedTemplate } from '../../support/packaged-template';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /**
  * Reads the CloudFormation template `npm run package` writes, packaging first when there is no
  * template or serverless.yml changed since: the template is what these tests are about.
  */
-const root = join(__dirname, '..', '..', '..');
-const outDir = join(root, '.serverless');
-const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
 
 type Json = unknown;
 interface Resource {
@@ -46,11 +43,6 @@ const SECRETS_MANAGER_WRITES = [
 ].map((name) => `secretsmanager:${name}`);
 
 const MANAGED_BY = 'dbauth:managed-by';
-
-function needsPackaging(): boolean {
-  if (!existsSync(templatePath)) return true;
-  return statSync(join(root, 'serverless.yml')).mtimeMs > statSync(templatePath).mtimeMs;
-}
 
 /** Both alternatives of every Fn::If, so a conditional statement is checked either way. */
 function alternatives(value: Json): Json[] {
@@ -140,13 +132,7 @@ function refersTo(value: Json, logicalId: string): boolean {
 let template: Template;
 
 beforeAll(() => {
-  if (needsPackaging()) {
-    const run = spawnSync('npm', ['run', 'package'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
-    if (run.status !== 0) {
-      throw new Error(`npm run package failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
-    }
-  }
-  template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
+  template = packagedTemplate<Template>();
 }, 300_000);
 
 describe('packaged CloudFormation template', () => {
