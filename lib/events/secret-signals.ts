@@ -1,3 +1,4 @@
+import { describeError } from '../errors';
 import { DETAIL_TYPES } from './publisher';
 import type { SecretSignal } from './incoming';
 import { AWSCURRENT } from '../secrets/stages';
@@ -10,7 +11,7 @@ export const MAX_DEPENDANTS = 50;
 
 export interface SignalResult {
   kind: SecretSignal['kind'];
-  outcomes: Record<string, ReconcileOutcome | 'published' | 'ignored'>;
+  outcomes: Record<string, ReconcileOutcome | 'published' | 'failed'>;
 }
 
 /** What the event-driven path does for one incoming event. */
@@ -70,7 +71,11 @@ async function resyncAfterRotation(
   const outcomes: SignalResult['outcomes'] = {};
   if (secret.tags[TAGS.master]) outcomes[secret.arn] = await reconcileTaggedSecret(secret.arn, deps);
   for (const dependant of await deps.store.findTagged(TAGS.master, secret.arn, MAX_DEPENDANTS)) {
-    outcomes[dependant] = await reconcileTaggedSecret(dependant, deps);
+    // One broken dependant must not hold the others back (nor send the event to the failure queue).
+    outcomes[dependant] = await reconcileTaggedSecret(dependant, deps).catch((error: unknown) => {
+      deps.warn('dependant not re-synced', { secret: dependant, reason: describeError(error) });
+      return 'failed' as const;
+    });
   }
   return outcomes;
 }

@@ -52,7 +52,7 @@ export async function reconcileTaggedSecret(
     const user = checkedUser(secret, config, stored, master);
     const full = await ensureFullValue(secret, stored, user.login, master, deps);
     const outcome = await ensureUser(secret, user, full, master, deps);
-    const grantsChanged = await ensureGrants(secret, config, user, master);
+    const grantsChanged = await ensureGrants(secret, config, user, master, outcome === 'created');
     await ensureRotation(secret, config, deps);
     await ensureTags(secret, config, user.base, deps);
     const result = outcome === 'unchanged' && grantsChanged ? 'updated' : outcome;
@@ -207,10 +207,12 @@ async function ensureGrants(
   config: TagConfig,
   user: UserNames,
   master: MasterAccess,
+  newUser: boolean,
 ): Promise<boolean> {
-  if (secret.tags[TAGS.applied] === appliedTag(config)) return false;
+  if (!newUser && secret.tags[TAGS.applied] === appliedTag(config)) return false;
   const database = master.endpoint.database;
-  const applied = parseAppliedTag(secret.tags[TAGS.applied]);
+  // A user made just now (first time, or again after it was dropped) has no grants yet.
+  const applied = newUser ? { privileges: [], schemas: [] } : parseAppliedTag(secret.tags[TAGS.applied]);
   const from: GrantSet = { database, ...applied };
   const to: GrantSet = { database, privileges: config.privileges, schemas: config.schemas };
   // A first grant also brings CONNECT: changeGrants from nothing grants everything wanted.

@@ -1,0 +1,259 @@
+import './support/env';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { OutputCapture } from './support/capture';
+import { EventQueue } from './support/event-queue';
+import { motoRotationFunctionArn } from './support/lambda';
+import {
+  asPgAdmin,
+  createPgMaster,
+  pgTry,
+  putPgMasterSecret,
+  uniqueSuffix,
+  type PgMaster,
+} from './support/postgres';
+import { secretEvent, secretEventsHandler } from './support/secret-events';
+import { secretStore, secretsClient } from './support/aws';
+import { tagSecret } from './support/rotation';
+import { parsePartialSecret } from '../../lib/secrets/secret-value';
+
+describe('secrets managed by their dbauth:* tags (PostgreSQL)', () => {
+  const output = new OutputCapture();
+  const events = new EventQueue();
+  const passwords: string[] = [];
+  let master: PgMaster;
+  let masterArn: string;
+  let rotationArn: string;
+  let handle: ReturnType<typeof secretEventsHandler>;
+
+  beforeAll(async () => {
+    master = await createPgMaster();
+    passwords.push(master.password);
+    masterArn = await putPgMasterSecret(master);
+    rotationArn = await motoRotationFunctionArn();
+    await events.start();
+    handle = secretEventsHandler({ busName: events.busName, rotationLambdaArn: rotationArn });
+    await asPgAdmin(
+      (db) =>
+        db.query(
+          `CREATE TABLE IF NOT EXISTS items (id serial PRIMARY KEY, name text); ALTER TABLE items OWNER TO ${master.username}`,
+        ),
+      master.database,
+    );
+    output.start();
+  });
+  afterAll(() => output.stop());
+
+  /** A secret as an application team would create it: maybe only a username, and its tags. */
+  async function createSecret(value: Record<string, unknown> | undefined, tags: Record<string, string>) {
+    const name = `app/${uniqueSuffix()}`;
+    const out = await secretsClient().send(
+      new CreateSecretCommand({
+        Name: name,
+        ...(value ? { SecretString: JSON.stringify(value) } : {}),
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    return { arn: out.ARN ?? '', name };
+  }
+  async function stored(arn: string) {
+    const value = parsePartialSecret(arn, await secretStore().getString(arn, { stage: 'AWSCURRENT' }));
+    if (value.password) passwords.push(value.password.reveal());
+    return value;
+  }
+  async function loginOf(arn: string) {
+    const value = await stored(arn);
+    return {
+      user: value.username ?? '',
+      password: value.password?.reveal() ?? '',
+      database: master.database,
+    };
+  }
+
+  it('creates the user of a secret created with tags, fills in the secret and attaches rotation', async () => {
+    const username = `tagged_${uniqueSuffix()}`;
+    const secret = await createSecret(
+      { username },
+      { 'dbauth:master': masterArn, 'dbauth:grants': 'readwrite' },
+    );
+    await events.drain();
+    const result = await handle(
+      secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn }),
+    );
+    expect(result.outcomes).toEqual({ [secret.arn]: 'created' });
+    const value = await stored(secret.arn);
+    expect(value).toMatchObject({
+      engine: 'postgres',
+      username,
+      dbname: master.database,
+      masterarn: masterArn,
+    });
+    const login = await loginOf(secret.arn);
+    expect(await pgTry(login, `INSERT INTO items (name) VALUES ('x')`)).toBe('ok');
+    const described = await secretStore().describe(secret.arn);
+    expect(described.rotationEnabled).toBe(true);
+    expect(described.rotationLambdaArn).toBe(rotationArn);
+    expect(described.tags).toMatchObject({ 'dbauth:managed-by': 'tags', 'dbauth:user': username });
+    const published = await events.drain();
+    expect(published.map((e) => e['detail-type'])).toEqual(['Database User Created']);
+    expect(published[0]?.detail).toMatchObject({ secretArn: secret.arn, user: username, engine: 'postgres' });
+  });
+
+  it('changes nothing when the same event comes again', async () => {
+    const username = `replay_${uniqueSuffix()}`;
+    const secret = await createSecret({ username }, { 'dbauth:master': masterArn });
+    const event = secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn });
+    await handle(event);
+    const before = await secretStore().describe(secret.arn);
+    const password = (await stored(secret.arn)).password?.reveal();
+    expect((await handle(event)).outcomes).toEqual({ [secret.arn]: 'unchanged' });
+    expect((await handle(structuredClone(event))).outcomes).toEqual({ [secret.arn]: 'unchanged' });
+    expect((await secretStore().describe(secret.arn)).versions).toEqual(before.versions);
+    expect((await stored(secret.arn)).password?.reveal()).toBe(password);
+  });
+
+  it('manages a secret tagged later, whose value was empty, and follows a change of its grants tag', async () => {
+    const username = `later_${uniqueSuffix()}`;
+    const secret = await createSecret(undefined, {});
+    await tagSecret(secret.arn, {
+      'dbauth:master': masterArn,
+      'dbauth:user': username,
+      'dbauth:rotation': 'off',
+    });
+    const tagged = secretEvent('tag-resource', { secretArn: secret.arn, secretName: secret.name, masterArn });
+    expect((await handle(tagged)).outcomes).toEqual({ [secret.name]: 'created' });
+    const login = await loginOf(secret.arn);
+    expect(await pgTry(login, 'SELECT count(*) FROM items')).toBe('ok');
+    expect(await pgTry(login, `INSERT INTO items (name) VALUES ('x')`)).toBe('42501');
+    expect((await secretStore().describe(secret.arn)).rotationEnabled).toBe(false);
+
+    await tagSecret(secret.arn, { 'dbauth:grants': 'readwrite' });
+    expect((await handle(tagged)).outcomes).toEqual({ [secret.name]: 'updated' });
+    expect(await pgTry(login, `INSERT INTO items (name) VALUES ('x')`)).toBe('ok');
+    await tagSecret(secret.arn, { 'dbauth:grants': 'readonly' });
+    await handle(tagged);
+    expect(await pgTry(login, `INSERT INTO items (name) VALUES ('x')`)).toBe('42501');
+  });
+
+  it('stops managing a secret whose dbauth:master tag went, and leaves its user alone', async () => {
+    const username = `untag_${uniqueSuffix()}`;
+    const secret = await createSecret({ username }, { 'dbauth:master': masterArn });
+    await handle(secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn }));
+    await secretsClient().send(
+      new UntagResourceCommand({ SecretId: secret.arn, TagKeys: ['dbauth:master'] }),
+    );
+    await events.drain();
+    const result = await handle(secretEvent('untag-resource', { secretArn: secret.arn, masterArn }));
+    expect(result.outcomes).toEqual({ [secret.arn]: 'released' });
+    const described = await secretStore().describe(secret.arn);
+    expect(described.rotationEnabled).toBe(false);
+    expect(described.tags['dbauth:managed-by']).toBeUndefined();
+    expect(await pgTry(await loginOf(secret.arn), 'SELECT 1')).toBe('ok');
+    expect((await events.drain()).map((e) => e.detail.change)).toEqual(['released']);
+    // Replayed: nothing left to release.
+    expect(
+      (await handle(secretEvent('untag-resource', { secretArn: secret.arn, masterArn }))).outcomes,
+    ).toEqual({
+      [secret.arn]: 'not managed',
+    });
+  });
+
+  it('does nothing for an event about a secret that no longer exists', async () => {
+    const secret = await createSecret({ username: `gone_${uniqueSuffix()}` }, { 'dbauth:master': masterArn });
+    await secretsClient().send(
+      new DeleteSecretCommand({ SecretId: secret.arn, ForceDeleteWithoutRecovery: true }),
+    );
+    const result = await handle(
+      secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn }),
+    );
+    expect(result.outcomes).toEqual({ [secret.arn]: 'gone' });
+  });
+
+  it.each([
+    ['does not exist', async () => `${masterArn}-missing`, /was not found/],
+    [
+      'does not authenticate',
+      async () => putPgMasterSecret({ ...master, password: 'wrong-master-password-9' }),
+      /no version of master secret .* logs in/,
+    ],
+  ])('fails clearly and changes nothing when the master secret %s', async (_, masterOf, reason) => {
+    passwords.push('wrong-master-password-9');
+    const username = `badmaster_${uniqueSuffix()}`;
+    const badMaster = await masterOf();
+    const secret = await createSecret({ username }, { 'dbauth:master': badMaster });
+    const before = await secretStore().describe(secret.arn);
+    await expect(
+      handle(
+        secretEvent('create-secret', {
+          secretArn: secret.arn,
+          secretName: secret.name,
+          masterArn: badMaster,
+        }),
+      ),
+    ).rejects.toThrow(reason);
+    expect(await secretStore().describe(secret.arn)).toEqual(before);
+    expect(
+      await asPgAdmin((db) => db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])),
+    ).toMatchObject({
+      rowCount: 0,
+    });
+  });
+
+  it('refuses an injection attempt in the user name and changes nothing', async () => {
+    const secret = await createSecret(
+      { username: 'x"; DROP ROLE postgres; --' },
+      { 'dbauth:master': masterArn },
+    );
+    const before = await secretStore().describe(secret.arn);
+    await expect(
+      handle(secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn })),
+    ).rejects.toThrow(/invalid user name/);
+    expect(await secretStore().describe(secret.arn)).toEqual(before);
+  });
+
+  it('publishes Rotation Failed when Secrets Manager reports a failed rotation of a managed secret', async () => {
+    const username = `rotfail_${uniqueSuffix()}`;
+    const secret = await createSecret({ username }, { 'dbauth:master': masterArn });
+    await handle(secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn }));
+    await events.drain();
+    await handle(secretEvent('rotation-failed', { secretArn: secret.arn }));
+    const published = await events.drain();
+    expect(published.map((e) => e['detail-type'])).toEqual(['Rotation Failed']);
+    expect(published[0]?.detail).toMatchObject({
+      secretArn: secret.arn,
+      engine: 'postgres',
+      user: username,
+      reason: 'Secrets Manager reported RotationFailed',
+    });
+  });
+
+  it('re-syncs the users of the secrets that name a master, when the master rotated', async () => {
+    const username = `dependant_${uniqueSuffix()}`;
+    const secret = await createSecret({ username }, { 'dbauth:master': masterArn, 'dbauth:rotation': 'off' });
+    await handle(secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn }));
+    // The user was dropped behind dbauth's back: the master's rotation brings it back.
+    await asPgAdmin((db) => db.query(`DROP OWNED BY ${username}; DROP ROLE ${username}`), master.database);
+    const result = await handle(
+      secretEvent('secret-label-updated', { secretArn: masterArn, secretName: 'master' }),
+    );
+    expect(result.outcomes[secret.arn]).toBe('created');
+    expect(await pgTry(await loginOf(secret.arn), 'SELECT count(*) FROM items')).toBe('ok');
+  });
+
+  it('refuses a malformed event', async () => {
+    await expect(handle({ source: 'aws.secretsmanager', detail: 'nope' })).rejects.toThrow(
+      /not an event dbauth handles/,
+    );
+    await expect(handle({ hello: 'world' })).rejects.toThrow(/not an event dbauth handles/);
+  });
+
+  it('published and printed no password', async () => {
+    const published = await events.drain();
+    expect(passwords.length).toBeGreaterThan(5);
+    expect(published.filter((event) => passwords.some((p) => event.raw.includes(p)))).toEqual([]);
+    expect(output.leaks(passwords)).toEqual([]);
+  });
+});
