@@ -1,10 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { makeRdsClient, makeSecretsManagerClient } from '../lib/aws/clients';
+import { makeEventBridgeClient, makeRdsClient, makeSecretsManagerClient } from '../lib/aws/clients';
 import { answerCloudFormation } from '../lib/cfn/answer';
 import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
 import { customResourceEvent, type CustomResourceResponse } from '../lib/cfn/event';
 import { settingsFromEnv } from '../lib/config';
 import { InvalidInputError } from '../lib/errors';
+import { EventBridgePublisher } from '../lib/events/publisher';
 import { makeLogger } from '../lib/log';
 import { SecretStore } from '../lib/secrets/secret-store';
 
@@ -22,6 +23,10 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): CustomResourc
     store: new SecretStore(makeSecretsManagerClient()),
     rds: makeRdsClient(),
     warn: (message, details) => logger.warn(message, details),
+    publisher: new EventBridgePublisher(makeEventBridgeClient(), {
+      ...(settings.eventBusName ? { busName: settings.eventBusName } : {}),
+      onFailure: (message, details) => logger.warn(message, details),
+    }),
   };
 }
 

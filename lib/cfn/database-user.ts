@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GrantSet } from '../engines/engine';
 import { InvalidInputError } from '../errors';
+import { DETAIL_TYPES, type EventPublisher } from '../events/publisher';
 import type { PasswordPolicy, SecretDescription, SecretStore } from '../secrets/secret-store';
 import { parseAppSecret, serializeSecret, type AppSecretValue } from '../secrets/secret-value';
 import { AWSCURRENT } from '../secrets/stages';
@@ -20,6 +21,8 @@ import {
 import { parseProperties, type DatabaseUserProperties } from './properties';
 
 export interface DatabaseUserDeps extends MasterDeps {
+  /** Where `Database User Created/Updated/Dropped` go; publishing never fails a request. */
+  publisher: EventPublisher;
   /** The rotation function that `Rotation` attaches; unset where none is deployed. */
   rotationLambdaArn?: string;
   defaultRotationSchedule: string;
@@ -352,6 +355,13 @@ async function remove(
   if (secret && secret.tags[TAGS.managedBy] === managedByOf(event)) {
     await deps.store.delete(secret.arn, { recoveryWindowDays: props.RecoveryWindowInDays });
   }
+  await deps.publisher.publish(DETAIL_TYPES.userDropped, {
+    secretArn: secret?.arn ?? secretName,
+    host: identity.host,
+    user: identity.username,
+    stackId: event.StackId,
+    logicalResourceId: event.LogicalResourceId,
+  });
   return { physicalResourceId };
 }
 
@@ -367,11 +377,26 @@ export async function runDatabaseUserRequest(
   if (event.RequestType === 'Delete') return remove(event, deps, signal);
   const props = parseProperties(event.ResourceProperties);
   const plan = await planFor(event, props, deps);
+  let outcome: Outcome;
   try {
-    return event.RequestType === 'Create'
-      ? await createWithPlan(plan, deps, props.AdoptExistingUser, signal)
-      : await updateWithPlan(plan, event, deps, signal);
+    outcome =
+      event.RequestType === 'Create'
+        ? await createWithPlan(plan, deps, props.AdoptExistingUser, signal)
+        : await updateWithPlan(plan, event, deps, signal);
   } finally {
     await plan.master.session.close();
   }
+  // A new physical id is a new user, whatever the request type.
+  const created = event.RequestType === 'Create' || outcome.physicalResourceId !== event.PhysicalResourceId;
+  await deps.publisher.publish(created ? DETAIL_TYPES.userCreated : DETAIL_TYPES.userUpdated, {
+    secretArn: outcome.data?.SecretArn ?? '',
+    engine: plan.master.endpoint.engine,
+    host: plan.identity.host,
+    database: plan.grants.database,
+    user: plan.props.Username,
+    strategy: plan.props.Rotation?.Strategy ?? 'single',
+    stackId: event.StackId,
+    logicalResourceId: event.LogicalResourceId,
+  });
+  return outcome;
 }

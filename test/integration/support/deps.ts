@@ -2,6 +2,8 @@ import { makeHandler, type CustomResourceDeps } from '../../../handlers/custom-r
 import { settingsFromEnv } from '../../../lib/config';
 import { makeLogger } from '../../../lib/log';
 import { rdsClient, secretStore } from './aws';
+import { EventBridgePublisher } from '../../../lib/events/publisher';
+import { eventBridgeClient } from './event-queue';
 
 /** The custom resource's dependencies, real clients pointed at the local services. */
 export function customResourceDeps(overrides: Partial<CustomResourceDeps> = {}): CustomResourceDeps {
@@ -18,6 +20,9 @@ export function customResourceDeps(overrides: Partial<CustomResourceDeps> = {}):
     store: secretStore(),
     rds: rdsClient(),
     warn: (message, details) => logger.warn(message, details),
+    publisher: new EventBridgePublisher(eventBridgeClient(), {
+      onFailure: (message, details) => logger.warn(message, details),
+    }),
     ...overrides,
   };
 }
