@@ -64,4 +64,24 @@ describe('Custom::DatabaseUser publishes what it did', () => {
     });
     expect(published.filter((e) => e.raw.includes(password) || e.raw.includes(master.password))).toEqual([]);
   });
+
+  it('completes the request when the event cannot be published, and logs that', async () => {
+    const master = await createPgMaster();
+    const masterArn = await putPgMasterSecret(master);
+    const warnings: string[] = [];
+    const handler = customResourceHandler({
+      publisher: new EventBridgePublisher(eventBridgeClient(), {
+        busName: `no-such-bus-${uniqueSuffix()}`,
+        onFailure: (message) => warnings.push(message),
+      }),
+    });
+    const properties = {
+      MasterSecretArn: masterArn,
+      Username: `nobus_${uniqueSuffix()}`,
+      Database: master.database,
+    };
+    const created = await handler(cfnEvent('Create', server, { properties }), lambdaContext());
+    expect(created.Status).toBe('SUCCESS');
+    expect(warnings).toEqual(['event not published']);
+  });
 });

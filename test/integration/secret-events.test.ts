@@ -161,6 +161,24 @@ describe('secrets managed by their dbauth:* tags (PostgreSQL)', () => {
     });
   });
 
+  it('adopts an existing user: it takes the secret password and the tagged grants', async () => {
+    const username = `adopt_${uniqueSuffix()}`;
+    await asPgAdmin((db) => db.query(`CREATE ROLE ${username} LOGIN PASSWORD 'old-adopted-password-1'`));
+    passwords.push('old-adopted-password-1');
+    const secret = await createSecret({ username }, { 'dbauth:master': masterArn, 'dbauth:rotation': 'off' });
+    const result = await handle(
+      secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn }),
+    );
+    expect(result.outcomes).toEqual({ [secret.arn]: 'adopted' });
+    expect(await pgTry(await loginOf(secret.arn), 'SELECT count(*) FROM items')).toBe('ok');
+    expect(
+      await pgTry(
+        { user: username, password: 'old-adopted-password-1', database: master.database },
+        'SELECT 1',
+      ),
+    ).toBe('28P01');
+  });
+
   it('does nothing for an event about a secret that no longer exists', async () => {
     const secret = await createSecret({ username: `gone_${uniqueSuffix()}` }, { 'dbauth:master': masterArn });
     await secretsClient().send(
