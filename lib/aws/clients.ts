@@ -1,5 +1,5 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { RDSClient } from '@aws-sdk/client-rds';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /** Options shared by every AWS client: bounded retries and a timeout on every call. */
@@ -12,7 +12,7 @@ export interface AwsClientOptions {
   requestTimeoutMs?: number;
 }
 
-function commonConfig(options: AwsClientOptions) {
+export function commonConfig(options: AwsClientOptions) {
   return {
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -27,7 +27,30 @@ function commonConfig(options: AwsClientOptions) {
 export const makeSecretsManagerClient = (options: AwsClientOptions = {}) =>
   new SecretsManagerClient(commonConfig(options));
 
-export const makeRdsClient = (options: AwsClientOptions = {}) => new RDSClient(commonConfig(options));
+/** What dbauth calls on an RDS or EventBridge client: `send`, so a client that loads late fits. */
+export type RdsSender = Pick<RDSClient, 'send'>;
+export type EventBridgeSender = Pick<EventBridgeClient, 'send'>;
 
-export const makeEventBridgeClient = (options: AwsClientOptions = {}) =>
-  new EventBridgeClient(commonConfig(options));
+/**
+ * A client whose SDK package is loaded on the first call, not at cold start: RDS serves only
+ * RDS-managed master secrets, and EventBridge only the end of a request.
+ */
+function lazyClient<C extends { send: (...args: never[]) => unknown }>(
+  load: () => Promise<C>,
+): Pick<C, 'send'> {
+  let client: Promise<C> | undefined;
+  const send = async (...args: Parameters<C['send']>) => {
+    client ??= load();
+    return (await client).send(...args);
+  };
+  // The SDK's send() is overloaded; forwarding its arguments keeps every overload.
+  return { send } as unknown as Pick<C, 'send'>;
+}
+
+export const makeRdsClient = (options: AwsClientOptions = {}): RdsSender =>
+  lazyClient(async () => new (await import('@aws-sdk/client-rds')).RDSClient(commonConfig(options)));
+
+export const makeEventBridgeClient = (options: AwsClientOptions = {}): EventBridgeSender =>
+  lazyClient(
+    async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(commonConfig(options)),
+  );

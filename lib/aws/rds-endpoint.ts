@@ -1,4 +1,4 @@
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import type { RdsSender } from './clients';
 import { DbauthError } from '../errors';
 
 /**
@@ -33,7 +33,7 @@ const ENGINE_ALIASES: Record<string, string> = { aurora: 'aurora-mysql' };
 
 /** The endpoint of the instance or cluster named by an RDS-managed master secret's tags. */
 export async function lookUpRdsEndpoint(
-  rds: RDSClient,
+  rds: RdsSender,
   tags: Record<string, string>,
 ): Promise<RdsEndpoint | undefined> {
   const instanceArn = tagValue(tags, RDS_INSTANCE_TAG);
@@ -41,6 +41,8 @@ export async function lookUpRdsEndpoint(
   const arn = instanceArn ?? clusterArn;
   if (!arn) return undefined;
   const identifier = arn.split(':').pop() ?? arn;
+  // Loaded here, not at cold start: few master secrets are RDS-managed ones.
+  const { DescribeDBInstancesCommand, DescribeDBClustersCommand } = await import('@aws-sdk/client-rds');
   try {
     if (instanceArn) {
       const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));

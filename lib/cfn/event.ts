@@ -1,16 +1,18 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+const nonEmpty = z.string().check(z.minLength(1));
 
 /** A CloudFormation custom resource request, as CloudFormation sends it to the Lambda. */
 export const customResourceEvent = z.object({
   RequestType: z.enum(['Create', 'Update', 'Delete']),
   ResponseURL: z.url(),
-  StackId: z.string().min(1),
-  RequestId: z.string().min(1),
-  LogicalResourceId: z.string().min(1),
-  ResourceType: z.string().min(1),
-  PhysicalResourceId: z.string().optional(),
-  ResourceProperties: z.record(z.string(), z.unknown()).default({}),
-  OldResourceProperties: z.record(z.string(), z.unknown()).optional(),
+  StackId: nonEmpty,
+  RequestId: nonEmpty,
+  LogicalResourceId: nonEmpty,
+  ResourceType: nonEmpty,
+  PhysicalResourceId: z.optional(z.string()),
+  ResourceProperties: z._default(z.record(z.string(), z.unknown()), {}),
+  OldResourceProperties: z.optional(z.record(z.string(), z.unknown())),
 });
 export type CustomResourceEvent = z.infer<typeof customResourceEvent>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors';
 
 /**
@@ -15,38 +15,38 @@ export type SecretSignal =
 const envelope = z.object({
   source: z.literal('aws.secretsmanager'),
   'detail-type': z.string(),
-  resources: z.array(z.string()).optional(),
+  resources: z.optional(z.array(z.string())),
   detail: z.record(z.string(), z.unknown()),
 });
 
-const tag = z.object({ key: z.string(), value: z.string().optional() });
+const tag = z.object({ key: z.string(), value: z.optional(z.string()) });
 
 // CloudTrail writes the request in camelCase; some older records spell the ARN "aRN".
 const apiCall = z.object({
   eventSource: z.literal('secretsmanager.amazonaws.com'),
   eventName: z.string(),
-  errorCode: z.string().optional(),
-  requestParameters: z
-    .object({
-      secretId: z.string().optional(),
-      name: z.string().optional(),
-      tags: z.array(tag).optional(),
-      tagKeys: z.array(z.string()).optional(),
-    })
-    .nullish(),
-  responseElements: z.object({ arn: z.string().optional(), aRN: z.string().optional() }).nullish(),
+  errorCode: z.optional(z.string()),
+  requestParameters: z.nullish(
+    z.object({
+      secretId: z.optional(z.string()),
+      name: z.optional(z.string()),
+      tags: z.optional(z.array(tag)),
+      tagKeys: z.optional(z.array(z.string())),
+    }),
+  ),
+  responseElements: z.nullish(z.object({ arn: z.optional(z.string()), aRN: z.optional(z.string()) })),
 });
 
 const serviceEvent = z.object({
   eventSource: z.literal('secretsmanager.amazonaws.com'),
   eventName: z.string(),
-  additionalEventData: z.object({ SecretId: z.string() }).nullish(),
+  additionalEventData: z.nullish(z.object({ SecretId: z.string() })),
 });
 
 const labelUpdated = z.object({
   name: z.string(),
   labelUpdated: z.string(),
-  versionId: z.string().optional(),
+  versionId: z.optional(z.string()),
 });
 
 export class MalformedEventError extends InvalidInputError {

@@ -1,4 +1,4 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeSender } from '../aws/clients';
 import { errorDetails } from '../log';
 
 export const EVENT_SOURCE = 'dbauth';
@@ -38,12 +38,13 @@ export interface EventBridgePublisherOptions {
 /** Publishes to an EventBridge bus (the default bus unless one is named). */
 export class EventBridgePublisher implements EventPublisher {
   constructor(
-    private readonly client: EventBridgeClient,
+    private readonly client: EventBridgeSender,
     private readonly options: EventBridgePublisherOptions,
   ) {}
 
   async publish(detailType: DetailType, detail: EventDetail): Promise<void> {
     try {
+      const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
       const out = await this.client.send(
         new PutEventsCommand({
           Entries: [

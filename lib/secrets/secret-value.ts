@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DbauthError } from '../errors';
 import { Password } from './password';
 
@@ -10,44 +10,46 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 export const sslSchema = z.union([z.boolean(), z.enum(['disable', 'require', 'verify-full'])]);
 export type SslSetting = z.infer<typeof sslSchema>;
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number().check(z.refine(Number.isInteger), z.gte(1), z.lte(65535));
+const nonEmpty = z.string().check(z.minLength(1));
+const optional = <T extends z.ZodMiniType>(schema: T) => z.optional(schema);
 
 // Fields we do not know are kept as they are: users put their own keys in secrets.
 const appSecretSchema = z.object({
   engine: z.enum(ENGINE_NAMES),
-  host: z.string().min(1),
+  host: nonEmpty,
   port,
-  username: z.string().min(1),
-  password: z.string().min(1),
-  dbname: z.string().min(1).optional(),
-  masterarn: z.string().min(1).optional(),
-  ssl: sslSchema.optional(),
+  username: nonEmpty,
+  password: nonEmpty,
+  dbname: optional(nonEmpty),
+  masterarn: optional(nonEmpty),
+  ssl: optional(sslSchema),
 });
 
 // An RDS-managed master secret holds only username and password.
 const masterSecretSchema = z.object({
-  engine: z.enum(ENGINE_NAMES).optional(),
-  host: z.string().min(1).optional(),
-  port: port.optional(),
-  username: z.string().min(1),
-  password: z.string().min(1),
-  dbname: z.string().min(1).optional(),
-  ssl: sslSchema.optional(),
+  engine: optional(z.enum(ENGINE_NAMES)),
+  host: optional(nonEmpty),
+  port: optional(port),
+  username: nonEmpty,
+  password: nonEmpty,
+  dbname: optional(nonEmpty),
+  ssl: optional(sslSchema),
 });
 
 // A secret tagged for management may hold only a username, or nothing yet.
 const partialSecretSchema = z.object({
-  engine: z.enum(ENGINE_NAMES).optional(),
-  host: z.string().min(1).optional(),
-  port: port.optional(),
-  username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
-  dbname: z.string().min(1).optional(),
-  masterarn: z.string().min(1).optional(),
-  ssl: sslSchema.optional(),
+  engine: optional(z.enum(ENGINE_NAMES)),
+  host: optional(nonEmpty),
+  port: optional(port),
+  username: optional(nonEmpty),
+  password: optional(nonEmpty),
+  dbname: optional(nonEmpty),
+  masterarn: optional(nonEmpty),
+  ssl: optional(sslSchema),
 });
 
-type Parsed<S extends z.ZodType> = Omit<z.infer<S>, 'password'> & { password: Password };
+type Parsed<S extends z.ZodMiniType> = Omit<z.infer<S>, 'password'> & { password: Password };
 
 /** The JSON of an application user's secret; its password never prints. */
 export type AppSecretValue = Parsed<typeof appSecretSchema>;
@@ -61,7 +63,7 @@ export class InvalidSecretValueError extends DbauthError {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, secretId: string, secretString: Password): Parsed<S> {
+function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretString: Password): Parsed<S> {
   let json: unknown;
   try {
     json = JSON.parse(secretString.reveal());

@@ -1,4 +1,4 @@
-import type { RDSClient } from '@aws-sdk/client-rds';
+import type { RdsSender } from '../aws/clients';
 import { lookUpRdsEndpoint } from '../aws/rds-endpoint';
 import type { Endpoint, Engine, TlsMode } from '../engines/engine';
 import { findEngine } from '../engines/registry';
@@ -56,7 +56,7 @@ export function engineNamed(name: string): { name: EngineName; engine: Engine } 
 export async function resolveEndpoint(
   master: { value: MasterSecretValue; tags: () => Promise<Record<string, string>> },
   overrides: EndpointOverrides,
-  deps: { rds: RDSClient; tls: TlsDefaults },
+  deps: { rds: RdsSender; tls: TlsDefaults },
 ): Promise<{ endpoint: Endpoint; engine: Engine }> {
   let engineName = overrides.engine ?? master.value.engine;
   let host = overrides.host ?? master.value.host;

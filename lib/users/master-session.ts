@@ -1,4 +1,4 @@
-import type { RDSClient } from '@aws-sdk/client-rds';
+import type { RdsSender } from '../aws/clients';
 import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
 import { AuthenticationFailedError } from '../engines/errors';
 import { DbauthError } from '../errors';
@@ -9,7 +9,7 @@ import { resolveEndpoint, type EndpointOverrides, type TlsDefaults } from './end
 
 export interface MasterDeps {
   store: SecretStore;
-  rds: RDSClient;
+  rds: RdsSender;
   timeouts: Timeouts;
   tls: TlsDefaults;
 }

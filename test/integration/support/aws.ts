@@ -4,7 +4,7 @@ import {
   ListSecretsCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { makeRdsClient, makeSecretsManagerClient } from '../../../lib/aws/clients';
+import { commonConfig, makeSecretsManagerClient } from '../../../lib/aws/clients';
 import { SecretStore } from '../../../lib/secrets/secret-store';
 import { testEnv } from './env';
 import { uniqueSuffix } from './postgres';
@@ -12,10 +12,10 @@ import { uniqueSuffix } from './postgres';
 const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
 
 export const secretsClient = (): SecretsManagerClient => makeSecretsManagerClient(options);
-export const rdsClient = (): RDSClient => makeRdsClient(options);
+export const rdsClient = (): RDSClient => new RDSClient(commonConfig(options));
 /** An RDS client at `endpoint`, trying once: one pointed nowhere proves no lookup was made. */
 export const rdsClientAt = (endpoint: string): RDSClient =>
-  makeRdsClient({ ...options, endpoint, maxAttempts: 1, connectionTimeoutMs: 500 });
+  new RDSClient(commonConfig({ ...options, endpoint, maxAttempts: 1, connectionTimeoutMs: 500 }));
 export const secretStore = (client = secretsClient()) => new SecretStore(client);
 
 /** Stores a secret in moto and returns its ARN. */

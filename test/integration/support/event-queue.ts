@@ -3,7 +3,7 @@ import {
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
-  type EventBridgeClient,
+  EventBridgeClient,
 } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
@@ -12,12 +12,12 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { makeEventBridgeClient } from '../../../lib/aws/clients';
+import { commonConfig } from '../../../lib/aws/clients';
 import { testEnv } from './env';
 import { uniqueSuffix } from './postgres';
 
 const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
-export const eventBridgeClient = (): EventBridgeClient => makeEventBridgeClient(options);
+export const eventBridgeClient = (): EventBridgeClient => new EventBridgeClient(commonConfig(options));
 
 export interface ReceivedEvent {
   source: string;
