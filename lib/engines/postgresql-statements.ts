@@ -108,6 +108,9 @@ export function revoke(username: string, grants: GrantSet, schemaAccess: boolean
   return perSchema(username, grants, 'REVOKE', schemaAccess);
 }
 
+/** Held until the transaction ends; advisory locks are local to the database. */
+export const SERIALIZE_CHANGES = `SELECT pg_advisory_xact_lock(hashtext('dbauth: grants and roles'))`;
+
 /** Objects the role owns anywhere in the cluster (pg_shdepend spans all databases). */
 export const COUNT_OWNED_OBJECTS = `SELECT count(*)::int AS owned FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid
   WHERE r.rolname = $1 AND d.deptype = 'o'`;

@@ -78,17 +78,15 @@ class PostgresSession implements EngineSession {
 
   // Membership carries every grant of the source, now and later: nothing to copy.
   async syncClone(source: string, clone: string): Promise<void> {
-    for (const statement of sql.cloneMembership(source, clone))
-      await this.run('make clone act as user', statement);
+    await this.runSerialized('make clone act as user', sql.cloneMembership(source, clone));
   }
 
   async grant(username: string, grants: GrantSet): Promise<void> {
-    for (const statement of sql.grant(username, grants)) await this.run('grant', statement);
+    await this.runSerialized('grant', sql.grant(username, grants));
   }
 
   async revoke(username: string, grants: GrantSet, options: { schemaAccess: boolean }): Promise<void> {
-    for (const statement of sql.revoke(username, grants, options.schemaAccess))
-      await this.run('revoke', statement);
+    await this.runSerialized('revoke', sql.revoke(username, grants, options.schemaAccess));
   }
 
   async dropUser(username: string, options: DropOptions): Promise<void> {
@@ -111,8 +109,7 @@ class PostgresSession implements EngineSession {
       if (member.length === 0)
         await this.run('join role', { sql: `GRANT ${escapeIdentifier(role)} TO CURRENT_USER` });
     }
-    for (const statement of sql.dropUser(username, options.reassignOwnedTo))
-      await this.run('drop role', statement);
+    await this.runSerialized('drop role', sql.dropUser(username, options.reassignOwnedTo));
   }
 
   async proveAccess(grants: GrantSet): Promise<void> {
@@ -126,6 +123,23 @@ class PostgresSession implements EngineSession {
 
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
+  }
+
+  /**
+   * Runs `statements` in one transaction, after every other dbauth session in this database
+   * finished its own: concurrent GRANTs on one schema or database fail in PostgreSQL with
+   * "tuple concurrently updated" (XX000), which a stack creating several users at once hits.
+   */
+  private async runSerialized(what: string, statements: sql.Statement[]): Promise<void> {
+    await this.run('begin', { sql: 'BEGIN' });
+    try {
+      await this.run('wait for other dbauth changes', { sql: sql.SERIALIZE_CHANGES });
+      for (const statement of statements) await this.run(what, statement);
+      await this.run('commit', { sql: 'COMMIT' });
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   private async run(what: string, statement: sql.Statement): Promise<void> {

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { postgresql } from '../lib/engines/postgresql';
+import { makeHandler } from '../handlers/custom-resource';
+import { customResourceDeps, lambdaContext } from '../test/integration/support/deps';
+import { cfnEvent } from '../test/integration/support/cfn-events';
+import type { CfnResponseServer } from '../test/integration/support/cfn-server';
+import { createPgMaster, putPgMasterSecret, uniqueSuffix } from '../test/integration/support/postgres';
+import { createRotatableUser, rotate, rotateDeps, rotateHandler } from '../test/integration/support/rotation';
+import { CallCounter, ConnectionCounter } from './counters';
+import { median, percentile, round } from './stats';
+
+export interface FlowFigures {
+  flow: string;
+  engine: string;
+  runs: number;
+  /** Secrets Manager calls per run, by operation (the same on every run of the happy path). */
+  secretsManagerCalls: Record<string, number>;
+  secretsManagerTotal: number;
+  connectionAttempts: number;
+  failedConnections: number;
+  wallMs: { median: number; p95: number };
+}
+
+const RUNS = 20;
+const connections = new ConnectionCounter();
+connections.attach(postgresql);
+
+/** Runs `once` RUNS times, counting calls and connections of each run. */
+async function measure(flow: string, calls: CallCounter, once: () => Promise<void>): Promise<FlowFigures> {
+  const walls: number[] = [];
+  const totals: number[] = [];
+  let last: Record<string, number> = {};
+  let attempts = 0;
+  let failed = 0;
+  for (let run = 0; run < RUNS; run += 1) {
+    calls.reset();
+    connections.reset();
+    const started = performance.now();
+    await once();
+    walls.push(performance.now() - started);
+    totals.push(calls.total);
+    last = { ...calls.counts };
+    attempts = Math.max(attempts, connections.attempts);
+    failed = Math.max(failed, connections.failed);
+  }
+  return {
+    flow,
+    engine: 'postgres',
+    runs: RUNS,
+    secretsManagerCalls: last,
+    secretsManagerTotal: Math.max(...totals),
+    connectionAttempts: attempts,
+    failedConnections: failed,
+    wallMs: { median: round(median(walls)), p95: round(percentile(walls, 95)) },
+  };
+}
+
+/** One full rotation (four steps, as Secrets Manager invokes them), per strategy. */
+export async function measureRotations(): Promise<FlowFigures[]> {
+  const master = await createPgMaster();
+  const figures: FlowFigures[] = [];
+  for (const strategy of ['single', 'alternating'] as const) {
+    const user = await createRotatableUser(master, { strategy });
+    const deps = rotateDeps();
+    const calls = new CallCounter();
+    calls.attach(deps.store.client);
+    const handler = rotateHandler(deps);
+    figures.push(
+      await measure(`rotation (${strategy} user)`, calls, async () => {
+        await rotate(user.secretArn, { handler });
+      }),
+    );
+  }
+  return figures;
+}
+
+/** A Custom::DatabaseUser Create and its Delete. */
+export async function measureCustomResource(server: CfnResponseServer): Promise<FlowFigures[]> {
+  const master = await createPgMaster();
+  const masterArn = await putPgMasterSecret(master);
+  const deps = customResourceDeps();
+  const calls = new CallCounter();
+  calls.attach(deps.store.client);
+  const counted = makeHandler(deps);
+  const created: { id: string; properties: Record<string, unknown>; stackId: string }[] = [];
+  const create = await measure('custom resource Create', calls, async () => {
+    const properties = {
+      MasterSecretArn: masterArn,
+      Username: `bench_${uniqueSuffix()}`,
+      Database: master.database,
+    };
+    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/bench/${randomUUID()}`;
+    const response = await counted(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
+    if (response.Status !== 'SUCCESS') throw new Error(`Create failed: ${response.Reason}`);
+    created.push({ id: response.PhysicalResourceId, properties, stackId });
+  });
+  const remove = await measure('custom resource Delete', calls, async () => {
+    const next = created.shift();
+    if (!next) throw new Error('nothing to delete');
+    const response = await counted(
+      cfnEvent('Delete', server, {
+        properties: next.properties,
+        stackId: next.stackId,
+        physicalResourceId: next.id,
+      }),
+      lambdaContext(),
+    );
+    if (response.Status !== 'SUCCESS') throw new Error(`Delete failed: ${response.Reason}`);
+  });
+  return [create, remove];
+}

@@ -1,0 +1,119 @@
+/**
+ * dbauth's figures: bundle size and cold init per handler, Secrets Manager calls, database
+ * connection attempts and wall time per rotation and per custom resource request, and a scale
+ * run. Against the local services of scripts/test-services.sh. Prints tables and writes
+ * bench/results.json. Usage: npm run bench
+ */
+import '../test/integration/support/env';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { CfnResponseServer } from '../test/integration/support/cfn-server';
+import { measureBundles, type BundleFigures } from './bundles';
+import { measureCustomResource, measureRotations, type FlowFigures } from './flows';
+import { measureScale, type ScaleFigures } from './scale';
+
+const TARGETS = {
+  initMedianMs: 150,
+  rotationCalls: 11,
+  rotationConnections: { single: 3, alternating: 4 } as Record<string, number>,
+  rotationWallMedianMs: 1000,
+};
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) =>
+    cells.map((c, i) => String(c).padEnd(widths[i] ?? 0)).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function verdicts(bundles: BundleFigures[], flows: FlowFigures[], scale: ScaleFigures[]): string[] {
+  const out: string[] = [];
+  for (const b of bundles) {
+    out.push(
+      `${b.initMs.median <= TARGETS.initMedianMs ? 'met ' : 'MISS'} cold init ${b.function}: median ${b.initMs.median} ms (target <= ${TARGETS.initMedianMs})`,
+    );
+  }
+  for (const f of flows.filter((flow) => flow.flow.startsWith('rotation'))) {
+    const strategy = f.flow.includes('alternating') ? 'alternating' : 'single';
+    const maxConnections = TARGETS.rotationConnections[strategy] ?? 0;
+    out.push(
+      `${f.secretsManagerTotal <= TARGETS.rotationCalls ? 'met ' : 'MISS'} ${f.flow}: ${f.secretsManagerTotal} Secrets Manager calls (target <= ${TARGETS.rotationCalls})`,
+    );
+    out.push(
+      `${f.connectionAttempts <= maxConnections ? 'met ' : 'MISS'} ${f.flow}: ${f.connectionAttempts} connection attempts (target <= ${maxConnections})`,
+    );
+    out.push(
+      `${f.wallMs.median <= TARGETS.rotationWallMedianMs ? 'met ' : 'MISS'} ${f.flow}: median ${f.wallMs.median} ms (target <= ${TARGETS.rotationWallMedianMs})`,
+    );
+  }
+  for (const s of scale) {
+    out.push(
+      `${s.peakConnections <= s.concurrencyCap ? 'met ' : 'MISS'} ${s.phase}: peak ${s.peakConnections} connections (cap ${s.concurrencyCap})`,
+    );
+    out.push(`${s.failures === 0 ? 'met ' : 'MISS'} ${s.phase}: ${s.failures} failures`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const server = new CfnResponseServer();
+  await server.start();
+  try {
+    const bundles = measureBundles();
+    console.log('\nHandlers: bundle and cold init (20 fresh Node processes each)\n');
+    console.log(
+      table(
+        ['function', 'zip bytes', 'init median ms', 'init max ms', 'since start median ms'],
+        bundles.map((b) => [b.function, b.zipBytes, b.initMs.median, b.initMs.max, b.sinceStartMs.median]),
+      ),
+    );
+    const flows = [...(await measureRotations()), ...(await measureCustomResource(server))];
+    console.log('\nPer request (20 runs each; calls counted by an SDK middleware)\n');
+    console.log(
+      table(
+        ['flow', 'engine', 'SM calls', 'by operation', 'conn. attempts', 'failed', 'median ms', 'p95 ms'],
+        flows.map((f) => [
+          f.flow,
+          f.engine,
+          f.secretsManagerTotal,
+          Object.entries(f.secretsManagerCalls)
+            .map(([op, n]) => `${op} ${n}`)
+            .join(', '),
+          f.connectionAttempts,
+          f.failedConnections,
+          f.wallMs.median,
+          f.wallMs.p95,
+        ]),
+      ),
+    );
+    const scale = await measureScale(server);
+    console.log('\nScale (one database, functions capped at their reserved concurrency)\n');
+    console.log(
+      table(
+        ['phase', 'engine', 'cap', 'peak connections', 'wall ms', 'failures'],
+        scale.map((s) => [s.phase, s.engine, s.concurrencyCap, s.peakConnections, s.wallMs, s.failures]),
+      ),
+    );
+    const checks = verdicts(bundles, flows, scale);
+    console.log(`\nTargets\n\n${checks.join('\n')}\n`);
+    const machine = {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    };
+    writeFileSync(
+      join(__dirname, 'results.json'),
+      `${JSON.stringify({ date: new Date().toISOString(), machine, bundles, flows, scale, checks }, null, 2)}\n`,
+    );
+    console.log('written: bench/results.json');
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

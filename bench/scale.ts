@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { makeHandler } from '../handlers/custom-resource';
+import { cfnEvent } from '../test/integration/support/cfn-events';
+import type { CfnResponseServer } from '../test/integration/support/cfn-server';
+import { customResourceDeps, lambdaContext } from '../test/integration/support/deps';
+import {
+  asPgAdmin,
+  createPgMaster,
+  putPgMasterSecret,
+  uniqueSuffix,
+} from '../test/integration/support/postgres';
+import { enableRotation, rotate, rotateHandler } from '../test/integration/support/rotation';
+import { round, withConcurrency } from './stats';
+
+export interface ScaleFigures {
+  phase: string;
+  engine: string;
+  count: number;
+  /** The reserved concurrency of a function: at most this many run at once. */
+  concurrencyCap: number;
+  peakConnections: number;
+  wallMs: number;
+  failures: number;
+}
+
+/** Samples the server's connections to `database` (the sampler's own excluded) until stopped. */
+function sampleConnections(database: string): { stop: () => Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const loop = asPgAdmin(async (admin) => {
+    while (running) {
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [database],
+      );
+      peak = Math.max(peak, rows[0]?.n ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return peak;
+    },
+  };
+}
+
+async function phase(
+  name: string,
+  database: string,
+  cap: number,
+  tasks: (() => Promise<void>)[],
+): Promise<ScaleFigures> {
+  const sampler = sampleConnections(database);
+  const started = performance.now();
+  const results = await withConcurrency(cap, tasks);
+  const wallMs = round(performance.now() - started, 0);
+  const peakConnections = await sampler.stop();
+  const failures = results.filter((result) => result.status === 'rejected').length;
+  return {
+    phase: name,
+    engine: 'postgres',
+    count: tasks.length,
+    concurrencyCap: cap,
+    peakConnections,
+    wallMs,
+    failures,
+  };
+}
+
+/** 100 users bootstrapped at once, then their 100 secrets rotated at once, under the cap. */
+export async function measureScale(
+  server: CfnResponseServer,
+  count = 100,
+  cap = 10,
+): Promise<ScaleFigures[]> {
+  const master = await createPgMaster();
+  const masterArn = await putPgMasterSecret(master);
+  const handler = makeHandler(customResourceDeps());
+  const secrets: string[] = [];
+  const bootstrap = await phase(
+    `${count} users created`,
+    master.database,
+    cap,
+    Array.from({ length: count }, () => async () => {
+      const properties = {
+        MasterSecretArn: masterArn,
+        Username: `scale_${uniqueSuffix()}`,
+        Database: master.database,
+      };
+      const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/scale/${randomUUID()}`;
+      const response = await handler(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
+      if (response.Status !== 'SUCCESS') throw new Error(response.Reason);
+      secrets.push(response.Data?.SecretArn ?? '');
+    }),
+  );
+  for (const arn of secrets) await enableRotation(arn);
+  const rotator = rotateHandler();
+  const rotation = await phase(
+    `${secrets.length} secrets rotated`,
+    master.database,
+    cap,
+    secrets.map((arn) => async () => {
+      await rotate(arn, { handler: rotator });
+    }),
+  );
+  return [bootstrap, rotation];
+}
