@@ -62,8 +62,19 @@ export function setPassword(user: string, host: string, password: Password, requ
   };
 }
 
-export function changeOwnPassword(password: Password): Statement {
-  return { sql: `ALTER USER CURRENT_USER() ${identified(password)}`, sensitive: true };
+/** MySQL or MariaDB: they part ways on how an account without privileges changes its own password. */
+export type Flavour = 'mysql' | 'mariadb';
+
+/**
+ * MySQL lets any account `ALTER USER` itself; MariaDB wants the CREATE USER privilege for that,
+ * but lets any account `SET PASSWORD` (whose PASSWORD() MySQL 8 no longer has).
+ */
+export function changeOwnPassword(password: Password, flavour: Flavour): Statement {
+  const sql =
+    flavour === 'mariadb'
+      ? `SET PASSWORD = PASSWORD(${literal(password.reveal())})`
+      : `ALTER USER CURRENT_USER() ${identified(password)}`;
+  return { sql, sensitive: true };
 }
 
 export function grant(user: string, host: string, grants: GrantSet): Statement[] {

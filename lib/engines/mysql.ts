@@ -8,7 +8,7 @@ import {
   UserOwnsObjectsError,
 } from './errors';
 import { checkIdentifier, suffixWithin } from './identifiers';
-import { account, type Statement } from './mysql-statements';
+import { account, type Flavour, type Statement } from './mysql-statements';
 import * as sql from './mysql-statements';
 import { parseGrants, syncStatements } from './mysql-grants';
 import { tlsOptions } from './tls';
@@ -105,6 +105,7 @@ class MysqlSession implements EngineSession {
     /** Users this session creates must use TLS: the session itself does. */
     private readonly requireTls: boolean,
     private readonly statementMs: number,
+    private readonly flavour: Flavour,
   ) {}
 
   async userExists(username: string): Promise<boolean> {
@@ -120,7 +121,7 @@ class MysqlSession implements EngineSession {
   }
 
   async changeOwnPassword(password: Password): Promise<void> {
-    await this.run('change own password', sql.changeOwnPassword(password));
+    await this.run('change own password', sql.changeOwnPassword(password, this.flavour));
   }
 
   /** The clone is an account of its own with copies of the source's grants (MySQL has no membership to lean on). */
@@ -308,19 +309,27 @@ export const mysql: Engine = {
     }
     // A dropped connection emits 'error'; without a listener it would crash the process.
     connection.on('error', () => undefined);
+    let flavour: Flavour;
+    try {
+      await connection.query({ sql: sql.SESSION_SETUP, timeout: timeouts.statementMs });
+      const [rows] = await connection.query({
+        sql: 'SELECT VERSION() AS version',
+        timeout: timeouts.statementMs,
+      });
+      const version = String((rows as { version?: unknown }[])[0]?.version ?? '');
+      flavour = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+    } catch (error) {
+      await connection.end().catch(() => connection.destroy());
+      throw driverFailure(error, 'set up session', true, timeouts.statementMs);
+    }
     const session = new MysqlSession(
       connection,
       login.username,
       userHost,
       endpoint.tls.mode !== 'disable',
       timeouts.statementMs,
+      flavour,
     );
-    try {
-      await connection.query({ sql: sql.SESSION_SETUP, timeout: timeouts.statementMs });
-    } catch (error) {
-      await session.close();
-      throw driverFailure(error, 'set up session', true, timeouts.statementMs);
-    }
     return session;
   },
 };
