@@ -5,6 +5,7 @@ import {
   AuthenticationFailedError,
   DatabaseError,
   DatabaseUnreachableError,
+  InvalidIdentifierError,
   UserOwnsObjectsError,
 } from './errors';
 import { checkIdentifier, suffixWithin } from './identifiers';
@@ -77,6 +78,11 @@ function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts):
     return `the server does not offer TLS and TLS mode is ${endpoint.tls.mode} (dbauth never falls back to plaintext)`;
   }
   if (code === 'ETIMEDOUT') return `no answer within ${timeouts.connectMs} ms`;
+  // mysql2 replaces a TLS error's code with its own; Node's message (a fixed text) says which.
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (code === 'HANDSHAKE_SSL_ERROR' && typeof message === 'string' && /certificate|altname/i.test(message)) {
+    return `its TLS certificate could not be verified (${message.slice(0, 80)}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
+  }
   if (typeof code === 'string' && /CERT|SIGNATURE|ALTNAME|SELF_SIGNED/.test(code)) {
     return `its TLS certificate could not be verified (${code}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
   }
@@ -138,6 +144,13 @@ class MysqlSession implements EngineSession {
   }
 
   async grant(username: string, grants: GrantSet): Promise<void> {
+    // Writing to the grant tables is becoming anyone: never grant on them.
+    if (/^(mysql|information_schema|performance_schema|sys)$/i.test(grants.database)) {
+      throw new InvalidIdentifierError(
+        'database name',
+        `${grants.database} is the server's own; set Database to the application's database`,
+      );
+    }
     for (const statement of sql.grant(username, this.userHost, grants)) await this.run('grant', statement);
   }
 
@@ -248,7 +261,8 @@ export const mysql: Engine = {
       pattern: /^[A-Za-z_][A-Za-z0-9_-]*$/,
       maxLength: MAX_DATABASE,
       describe: 'letters, digits, underscores and hyphens, starting with a letter or underscore',
-      reserved: /^(mysql|information_schema|performance_schema|sys)$/i,
+      // `mysql` stays valid: it is where a master logs in when its secret names no database.
+      reserved: /^(information_schema|performance_schema|sys)$/i,
     });
   },
 

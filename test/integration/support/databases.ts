@@ -43,7 +43,7 @@ export interface TestDatabase {
   tryAs(login: DbLogin, sql: string): Promise<string>;
   /** Runs statements as the master in its database. */
   asMaster(master: TestMaster, ...sql: string[]): Promise<void>;
-  /** Holds a connection open as `login` while `use` runs; `use` gets a query function. */
+  /** Holds a connection open as `login` while `use` runs; `use` gets a query function (resolving to rows). */
   withConnection<T>(
     login: DbLogin,
     use: (query: (sql: string) => Promise<unknown>) => Promise<T>,
@@ -95,7 +95,7 @@ export const postgres: TestDatabase = {
     );
   },
   withConnection(login, use) {
-    return withPgClient(login, (client) => use((sql) => client.query(sql)));
+    return withPgClient(login, (client) => use(async (sql) => (await client.query(sql)).rows));
   },
   userExists: pgRoleExists,
   async createLogin(master, username, password) {

@@ -69,7 +69,7 @@ export async function mariaTry(
 
 export async function mariaUserExists(username: string): Promise<boolean> {
   return asMariaAdmin(async (admin) => {
-    const [rows] = await admin.query(`SELECT 1 FROM mysql.user WHERE User = ? AND Host = '%'`, [username]);
+    const [rows] = await admin.query(`SELECT 1 FROM mysql.user WHERE User = ?`, [username]);
     return (rows as unknown[]).length > 0;
   });
 }
