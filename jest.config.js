@@ -3,6 +3,8 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
 
 module.exports = {
+  // A global option: jest ignores it inside a project.
+  testTimeout: 60000,
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform },
     {
@@ -10,7 +12,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       transform,
       globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
-      testTimeout: 60000,
     },
   ],
 };

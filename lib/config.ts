@@ -12,6 +12,8 @@ export interface Settings {
   passwordPolicy: PasswordPolicy;
   responseMarginMs: number;
   eventBusName?: string;
+  /** MySQL family: the host part of the accounts dbauth manages; the engine defaults to `%`. */
+  mysqlUserHost?: string;
 }
 
 // Characters that break connection strings, .pgpass files, shells or either engine's quoting.
@@ -56,5 +58,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     },
     responseMarginMs: int(env, 'DBAUTH_RESPONSE_MARGIN_MS', 5000),
     ...(env.DBAUTH_EVENT_BUS ? { eventBusName: env.DBAUTH_EVENT_BUS } : {}),
+    ...(env.DBAUTH_MYSQL_USER_HOST ? { mysqlUserHost: env.DBAUTH_MYSQL_USER_HOST } : {}),
   };
 }

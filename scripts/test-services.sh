@@ -107,6 +107,12 @@ start_postgres() {
   wait_for PostgreSQL 60 env PGPASSWORD="$PG_ADMIN_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc 'select 1'
 }
 
+mariadb_admin() { # runs SQL as root over the socket (a new data dir's root has no password yet)
+  local sock=$1; shift
+  mariadb --no-defaults -uroot -p"$MARIADB_ADMIN_PASSWORD" -S "$sock" "$@" 2>/dev/null ||
+    mariadb --no-defaults -uroot -S "$sock" "$@" 2>/dev/null
+}
+
 start_mariadb() {
   apt_install mariadb-server mariadb-client
   local data=$STATE_DIR/mariadb sock=$STATE_DIR/mariadb/mariadb.sock user=mysql
@@ -117,19 +123,33 @@ start_mariadb() {
     mariadb-install-db --no-defaults --datadir="$data" --user="$user" \
       --auth-root-authentication-method=normal --skip-test-db >/dev/null
   fi
-  if ! mariadb-admin --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -p"$MARIADB_ADMIN_PASSWORD" ping >/dev/null 2>&1; then
+  make_tls_files
+  tls_key_for "$user" "$data/server-key.pem"
+  local running=no
+  mariadb-admin --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -p"$MARIADB_ADMIN_PASSWORD" ping >/dev/null 2>&1 && running=yes
+  # A server started by an older version of this script has no TLS: restart it with TLS.
+  if [ $running = yes ] && [ "$(mariadb_admin "$sock" -N -e 'SELECT @@have_ssl')" != YES ]; then
+    log "restarting MariaDB with TLS"
+    kill "$(cat "$data/mariadb.pid")"
+    wait_for "MariaDB shutdown" 60 sh -c "! test -e '$data/mariadb.pid'"
+    running=no
+  fi
+  if [ $running = no ]; then
     log "starting MariaDB on 127.0.0.1:$MARIADB_PORT"
+    # TLS is offered, not required (tests check both); the same test CA as PostgreSQL's.
     nohup mariadbd --no-defaults --datadir="$data" --user="$user" --bind-address=127.0.0.1 \
       --port="$MARIADB_PORT" --socket="$sock" --pid-file="$data/mariadb.pid" \
       --log-error="$data/server.log" --max-connections=300 --skip-name-resolve \
+      --ssl-cert="$STATE_DIR/tls/server.pem" --ssl-key="$data/server-key.pem" --ssl-ca="$STATE_DIR/tls/ca.pem" \
       >/dev/null 2>&1 &
     wait_for MariaDB 60 test -S "$sock"
-    # A new data dir has a passwordless root on the socket only; give it a password for TCP.
-    mariadb --no-defaults -uroot -S "$sock" -e \
-      "ALTER USER 'root'@'localhost' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" \
-      2>/dev/null || true
   fi
-  wait_for MariaDB 60 mariadb-admin --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -p"$MARIADB_ADMIN_PASSWORD" ping
+  # Root gets its password on every account tests reach over TCP. mariadb-install-db makes
+  # root@127.0.0.1 without one, so CREATE ... IF NOT EXISTS alone would leave it empty.
+  mariadb_admin "$sock" -e \
+    "ALTER USER 'root'@'localhost' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" ||
+    { log "could not set MariaDB's root password"; return 1; }
+  wait_for MariaDB 60 mariadb --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -p"$MARIADB_ADMIN_PASSWORD" -e 'SELECT 1'
 }
 
 start_moto() {

@@ -29,6 +29,12 @@ export interface Endpoint {
   port: number;
   database: string;
   tls: { mode: TlsMode; caBundlePath?: string };
+  /**
+   * MySQL family: the host part of every account dbauth manages (`'name'@'<userHost>'`),
+   * `%` unless `DBAUTH_MYSQL_USER_HOST` says otherwise. Engines whose users have no host part
+   * ignore it.
+   */
+  userHost?: string;
 }
 
 export interface Login {
@@ -64,9 +70,17 @@ export interface Engine {
   connect(endpoint: Endpoint, login: Login, timeouts: Timeouts): Promise<EngineSession>;
 }
 
+/**
+ * Where grants live: per schema (PostgreSQL), or per database (MySQL, which has no schemas
+ * inside a database: a `GrantSet`'s `schemas` mean nothing there, so a grant diff must not
+ * read "a schema went" as "revoke everything").
+ */
+export type GrantScope = 'schema' | 'database';
+
 /** A logged-in session; every method is idempotent. */
 export interface EngineSession {
   readonly username: string;
+  readonly grantScope: GrantScope;
   userExists(username: string): Promise<boolean>;
   /** Creates the login, or sets its password when it exists already. */
   createUser(username: string, password: Password): Promise<void>;

@@ -41,11 +41,13 @@ export class InvalidIdentifierError extends DbauthError {
 
 /** The user owns database objects, and nothing was said about what should become of them. */
 export class UserOwnsObjectsError extends DatabaseError {
-  constructor(username: string, count: number) {
-    super(
-      `user ${username} owns ${count} database object(s); set ReassignOwnedTo to a role that receives them, ` +
-        'or DropOwnedObjects: true to drop them with the user',
-    );
+  constructor(
+    username: string,
+    readonly count: number,
+    message = `user ${username} owns ${count} database object(s); set ReassignOwnedTo to a role that receives them, ` +
+      'or DropOwnedObjects: true to drop them with the user',
+  ) {
+    super(message);
     this.name = 'UserOwnsObjectsError';
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidIdentifierError } from './errors';
 
 /**
@@ -20,7 +21,14 @@ export function checkIdentifier(
   }
 }
 
-/** `name` + suffix, cutting `name` so the result fits `maxLength`. */
+/**
+ * `name` + suffix when that fits `maxLength` (AWS's rule, so existing `name_clone` logins are
+ * found). Otherwise `name` is cut and six hex digits of its SHA-256 go before the suffix: a
+ * plain cut would give two long names that share a prefix the same clone, and the rotation of
+ * one would then take over the other's second login.
+ */
 export function suffixWithin(name: string, suffix: string, maxLength: number): string {
-  return name.slice(0, maxLength - suffix.length) + suffix;
+  if (name.length + suffix.length <= maxLength) return name + suffix;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 6);
+  return `${name.slice(0, maxLength - suffix.length - hash.length - 1)}_${hash}${suffix}`;
 }

@@ -48,6 +48,8 @@ function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts):
 }
 
 class PostgresSession implements EngineSession {
+  readonly grantScope = 'schema';
+
   constructor(
     private readonly client: Client,
     readonly username: string,

@@ -1,11 +1,15 @@
 import type { EngineName } from '../secrets/secret-value';
 import type { Engine } from './engine';
+import { mysql } from './mysql';
 import { postgresql } from './postgresql';
 
 // One line per engine name of the secret JSON; aliases share an adapter.
-const ENGINES: Partial<Record<EngineName, Engine>> = {
+const ENGINES: Record<EngineName, Engine> = {
   postgres: postgresql,
   'aurora-postgresql': postgresql,
+  mysql,
+  mariadb: mysql,
+  'aurora-mysql': mysql,
 };
 
 /** The adapter for an engine name, or undefined when dbauth does not support it. */

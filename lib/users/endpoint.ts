@@ -56,7 +56,7 @@ export function engineNamed(name: string): { name: EngineName; engine: Engine } 
 export async function resolveEndpoint(
   master: { value: MasterSecretValue; tags: () => Promise<Record<string, string>> },
   overrides: EndpointOverrides,
-  deps: { rds: RdsSender; tls: TlsDefaults },
+  deps: { rds: RdsSender; tls: TlsDefaults; mysqlUserHost?: string },
 ): Promise<{ endpoint: Endpoint; engine: Engine }> {
   let engineName = overrides.engine ?? master.value.engine;
   let host = overrides.host ?? master.value.host;
@@ -87,6 +87,7 @@ export async function resolveEndpoint(
         mode: tlsMode(ssl, deps.tls),
         ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}),
       },
+      ...(engine.family === 'mysql' && deps.mysqlUserHost ? { userHost: deps.mysqlUserHost } : {}),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { PRIVILEGES, type GrantSet, type Privilege } from '../engines/engine';
+import { PRIVILEGES, type GrantScope, type GrantSet, type Privilege } from '../engines/engine';
 
 export const GRANT_PRESETS = {
   readonly: ['SELECT'],
@@ -23,10 +23,22 @@ export interface GrantChanges {
 
 /**
  * The smallest change from `from` to `to` in the same database: per schema, revoke what
- * went and grant what came; a schema that went loses access altogether.
+ * went and grant what came; a schema that went loses access altogether. With grants scoped
+ * to the database (MySQL), schemas are ignored and only the privileges are compared.
  */
-export function diffGrants(from: GrantSet, to: GrantSet): GrantChanges {
+export function diffGrants(from: GrantSet, to: GrantSet, scope: GrantScope = 'schema'): GrantChanges {
   const changes: GrantChanges = { revoke: [], grant: [] };
+  if (scope === 'database') {
+    const gone = from.privileges.filter((p) => !to.privileges.includes(p));
+    const came = to.privileges.filter((p) => !from.privileges.includes(p));
+    if (gone.length > 0)
+      changes.revoke.push({
+        grants: { database: from.database, schemas: [], privileges: gone },
+        schemaAccess: false,
+      });
+    if (came.length > 0) changes.grant.push({ database: to.database, schemas: [], privileges: came });
+    return changes;
+  }
   const allSchemas = [...new Set([...from.schemas, ...to.schemas])].sort();
   for (const schema of allSchemas) {
     const had = from.schemas.includes(schema) ? from.privileges : [];

@@ -18,7 +18,7 @@ export async function changeGrants(
   from: GrantSet,
   to: GrantSet,
 ): Promise<void> {
-  const changes = diffGrants(from, to);
+  const changes = diffGrants(from, to, session.grantScope);
   for (const { grants, schemaAccess } of changes.revoke)
     await session.revoke(user.username, grants, { schemaAccess });
   for (const grants of changes.grant) await session.grant(user.username, grants);

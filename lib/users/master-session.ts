@@ -12,6 +12,8 @@ export interface MasterDeps {
   rds: RdsSender;
   timeouts: Timeouts;
   tls: TlsDefaults;
+  /** MySQL family: the host part of managed accounts (`DBAUTH_MYSQL_USER_HOST`); `%` when unset. */
+  mysqlUserHost?: string;
 }
 
 /** A session logged in as the master user, and what was learned on the way. */

@@ -1,28 +1,22 @@
 import './support/env';
+import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { randomUUID } from 'node:crypto';
 import { allSecretNames, putSecret } from './support/aws';
 import { OutputCapture } from './support/capture';
 import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
-import { testEnv } from './support/env';
-import { asPgAdmin, createPgMaster, putPgMasterSecret, type PgMaster } from './support/postgres';
 
-const roleNames = () =>
-  asPgAdmin(async (admin) =>
-    (await admin.query('SELECT rolname FROM pg_roles ORDER BY 1')).rows.map((r) => r.rolname as string),
-  );
-
-describe('Custom::DatabaseUser refuses bad input and changes nothing', () => {
+describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and changes nothing on $name', (db) => {
   const server = new CfnResponseServer();
   const capture = new OutputCapture();
-  let master: PgMaster;
+  let master: TestMaster;
   let masterArn: string;
 
   beforeAll(async () => {
     await server.start();
-    master = await createPgMaster();
-    masterArn = await putPgMasterSecret(master);
+    master = await db.createMaster();
+    masterArn = await db.putMasterSecret(master);
     capture.start();
   });
   afterAll(async () => {
@@ -33,12 +27,15 @@ describe('Custom::DatabaseUser refuses bad input and changes nothing', () => {
   async function createFails(properties: Record<string, unknown>): Promise<string> {
     // Other test files make and drop roles and secrets meanwhile (jest runs files side by
     // side): compare what this request could have touched, the roles it names or aims at
-    // (the injections aim at postgres) and the secrets of its own stack.
+    // (the injections aim at the server's superuser) and the secrets of its own stack.
     const username = typeof properties.Username === 'string' ? properties.Username : '';
-    const watched = ['postgres', master.username, username];
-    const presentRoles = async () => (await roleNames()).filter((role) => watched.includes(role));
-    const secretsOfBad = async () =>
-      (await allSecretNames()).filter((name) => name.startsWith('dbauth/bad/'));
+    const watched = [db.adminUser, master.username, username];
+    const presentRoles = async () => {
+      const present: string[] = [];
+      for (const name of watched) if (name && (await db.userExists(name))) present.push(name);
+      return present;
+    };
+    const secretsOfBad = async () => await allSecretNames('dbauth/bad/');
     const [rolesBefore, secretsBefore] = [await presentRoles(), await secretsOfBad()];
     const requestId = randomUUID();
     const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/bad/${randomUUID()}`;
@@ -54,7 +51,7 @@ describe('Custom::DatabaseUser refuses bad input and changes nothing', () => {
   }
 
   it.each([
-    ['Username', { Username: 'x"; DROP ROLE postgres; --' }, /invalid user name/],
+    ['Username', { Username: `x"; DROP ROLE postgres; --'@'%'; DROP USER root; --` }, /invalid user name/],
     ['Database', { Username: 'ok_user', Database: 'app"; DROP DATABASE app; --' }, /invalid database name/],
     ['Schemas', { Username: 'ok_user', Schemas: ['public"; DROP SCHEMA public; --'] }, /invalid schema name/],
   ])('refuses an injection attempt in %s', async (_field, props, reason) => {
@@ -67,7 +64,7 @@ describe('Custom::DatabaseUser refuses bad input and changes nothing', () => {
     expect(await createFails({ MasterSecretArn: masterArn, Username: master.username })).toMatch(
       /master user/,
     );
-    expect(await createFails({ MasterSecretArn: masterArn, Username: 'postgres' })).toMatch(/reserved/);
+    expect(await createFails({ MasterSecretArn: masterArn, Username: db.adminUser })).toMatch(/reserved/);
   });
 
   it('names missing properties', async () => {
@@ -90,13 +87,7 @@ describe('Custom::DatabaseUser refuses bad input and changes nothing', () => {
   });
 
   it('says when no version of the master secret logs in', async () => {
-    const wrongArn = await putSecret({
-      engine: 'postgres',
-      host: testEnv.pg.host,
-      port: testEnv.pg.port,
-      username: master.username,
-      password: 'wrong-master-password-sentinel',
-    });
+    const wrongArn = await putSecret(db.masterSecretValue(master, 'wrong-master-password-sentinel'));
     expect(await createFails({ MasterSecretArn: wrongArn, Username: 'ok_user' })).toMatch(
       /no version of master secret/,
     );

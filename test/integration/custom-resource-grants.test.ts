@@ -1,34 +1,25 @@
 import './support/env';
+import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { randomUUID } from 'node:crypto';
 import { secretStore } from './support/aws';
 import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
-import {
-  createPgMaster,
-  pgRoleExists,
-  pgTry,
-  putPgMasterSecret,
-  uniqueSuffix,
-  withPgClient,
-  type PgMaster,
-} from './support/postgres';
+import { uniqueSuffix } from './support/postgres';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
 
-describe('Custom::DatabaseUser grants on PostgreSQL', () => {
+describe.each(TEST_DATABASES)('Custom::DatabaseUser grants on $name', (db) => {
   const server = new CfnResponseServer();
-  let master: PgMaster;
+  let master: TestMaster;
   let masterArn: string;
   const run = uniqueSuffix();
   const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/grants/${randomUUID()}`;
 
   beforeAll(async () => {
     await server.start();
-    master = await createPgMaster();
-    masterArn = await putPgMasterSecret(master);
-    await withPgClient({ user: master.username, password: master.password, database: master.database }, (c) =>
-      c.query('CREATE TABLE before_grant (id int)'),
-    );
+    master = await db.createMaster();
+    masterArn = await db.putMasterSecret(master);
+    await db.asMaster(master, 'CREATE TABLE before_grant (id int)');
   });
   afterAll(() => server.stop());
 
@@ -57,23 +48,21 @@ describe('Custom::DatabaseUser grants on PostgreSQL', () => {
 
   it('gives readonly SELECT but not INSERT, also on tables created after the grant', async () => {
     const { login } = await createUser(`ro_user_${run}`, 'readonly');
-    await withPgClient({ user: master.username, password: master.password, database: master.database }, (c) =>
-      c.query('CREATE TABLE after_ro (id int)'),
-    );
-    expect(await pgTry(login, 'SELECT * FROM before_grant')).toBe('ok');
-    expect(await pgTry(login, 'SELECT * FROM after_ro')).toBe('ok');
-    expect(await pgTry(login, 'INSERT INTO before_grant VALUES (1)')).toBe('42501');
+    await db.asMaster(master, 'CREATE TABLE after_ro (id int)');
+    expect(await db.tryAs(login, 'SELECT * FROM before_grant')).toBe('ok');
+    expect(await db.tryAs(login, 'SELECT * FROM after_ro')).toBe('ok');
+    expect(await db.tryAs(login, 'INSERT INTO before_grant VALUES (1)')).toBe(db.denied);
   });
 
   it('gives readwrite INSERT but not CREATE', async () => {
     const { login } = await createUser(`rw_user_${run}`, 'readwrite');
-    expect(await pgTry(login, 'INSERT INTO before_grant VALUES (1)')).toBe('ok');
-    expect(await pgTry(login, 'CREATE TABLE rw_made (id int)')).toBe('42501');
+    expect(await db.tryAs(login, 'INSERT INTO before_grant VALUES (1)')).toBe('ok');
+    expect(await db.tryAs(login, 'CREATE TABLE rw_made (id int)')).toBe(db.denied);
   });
 
   it('lets owner CREATE TABLE', async () => {
     const { login } = await createUser(`owner_user_${run}`, 'owner');
-    expect(await pgTry(login, 'CREATE TABLE owner_made (id int)')).toBe('ok');
+    expect(await db.tryAs(login, 'CREATE TABLE owner_made (id int)')).toBe('ok');
   });
 
   it('Retain keeps both user and secret on Delete', async () => {
@@ -93,7 +82,7 @@ describe('Custom::DatabaseUser grants on PostgreSQL', () => {
       lambdaContext(),
     );
     expect(deleted.Status).toBe('SUCCESS');
-    expect(await pgRoleExists(`kept_user_${run}`)).toBe(true);
+    expect(await db.userExists(`kept_user_${run}`)).toBe(true);
     expect(await secretStore().find(response.Data?.SecretArn ?? '')).toBeDefined();
   });
 });

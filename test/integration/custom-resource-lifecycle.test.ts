@@ -1,20 +1,13 @@
 import './support/env';
+import { TEST_DATABASES } from './support/databases';
 import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { putSecret, secretsClient } from './support/aws';
-import { testEnv } from './support/env';
 import { CustomResourceHarness } from './support/harness';
-import {
-  asPgAdmin,
-  createPgMaster,
-  pgRoleExists,
-  pgTry,
-  uniqueSuffix,
-  withPgClient,
-} from './support/postgres';
+import { uniqueSuffix } from './support/postgres';
 
-describe('Custom::DatabaseUser Create and Delete are idempotent on PostgreSQL', () => {
-  const h = new CustomResourceHarness('lifecycle');
+describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempotent on $name', (db) => {
+  const h = new CustomResourceHarness('lifecycle', db);
   const run = uniqueSuffix();
 
   beforeAll(() => h.setUp());
@@ -36,7 +29,7 @@ describe('Custom::DatabaseUser Create and Delete are idempotent on PostgreSQL', 
     });
     expect(deleted.Status).toBe('SUCCESS');
     expect(deleted.PhysicalResourceId).toBe(created.PhysicalResourceId);
-    expect(await pgRoleExists(`gone_${run}`)).toBe(false);
+    expect(await db.userExists(`gone_${run}`)).toBe(false);
     // Scheduled, not forced: the secret can still be restored within its recovery window.
     expect((await describeSecret(secretArn)).DeletedDate).toBeInstanceOf(Date);
   });
@@ -54,13 +47,13 @@ describe('Custom::DatabaseUser Create and Delete are idempotent on PostgreSQL', 
     expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
     expect(again.Data).toEqual(first.Data);
     expect(await h.storedLogin(again.Data?.SecretArn ?? '')).toEqual(login);
-    expect(await pgTry(login, 'SELECT 1')).toBe('ok');
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
     expect(await h.stackSecrets('resent-')).toHaveLength(1);
   });
 
   it('a resent Delete answers SUCCESS and touches nothing else', async () => {
     const bystander = `bystander_${run}`;
-    await withPgClient(h.masterLogin, (c) => c.query(`CREATE ROLE ${bystander} LOGIN PASSWORD 'unused-pw'`));
+    await db.createLogin(h.master, bystander, 'unused-pw');
     const properties = h.props(`twice_${run}`);
     const created = await h.send('Create', { properties, logicalResourceId: 'twice' });
     const del = { properties, physicalResourceId: created.PhysicalResourceId, logicalResourceId: 'twice' };
@@ -71,29 +64,22 @@ describe('Custom::DatabaseUser Create and Delete are idempotent on PostgreSQL', 
     const second = await h.send('Delete', { ...del, requestId });
     expect(second.Status).toBe('SUCCESS');
     expect(second.PhysicalResourceId).toBe(created.PhysicalResourceId);
-    expect(await pgRoleExists(`twice_${run}`)).toBe(false);
-    expect(await pgTry({ ...h.masterLogin, user: bystander, password: 'unused-pw' }, 'SELECT 1')).toBe('ok');
+    expect(await db.userExists(`twice_${run}`)).toBe(false);
+    expect(await db.tryAs({ ...h.masterLogin, user: bystander, password: 'unused-pw' }, 'SELECT 1')).toBe(
+      'ok',
+    );
     expect(await h.stackSecrets()).toEqual(secretsAfterFirst);
   });
 
   it('Delete after a failed Create succeeds without touching the database', async () => {
     // A master of its own: this test makes its password wrong.
-    const master = await createPgMaster();
+    const master = await db.createMaster();
     h.remember(master.password);
-    const masterArn = await putSecret({
-      engine: 'postgres',
-      host: testEnv.pg.host,
-      port: testEnv.pg.port,
-      username: master.username,
-      password: master.password,
-      dbname: master.database,
-    });
+    const masterArn = await putSecret(db.masterSecretValue(master));
     const username = `taken_${run}`;
     const takenPassword = `taken-pw-${randomUUID()}`;
     h.remember(takenPassword);
-    await withPgClient({ user: master.username, password: master.password, database: master.database }, (c) =>
-      c.query(`CREATE ROLE ${username} LOGIN PASSWORD '${takenPassword}'`),
-    );
+    await db.createLogin(master, username, takenPassword);
     const properties = { MasterSecretArn: masterArn, Username: username, Database: master.database };
 
     // The user exists and AdoptExistingUser is not set: the Create fails and makes nothing.
@@ -104,7 +90,7 @@ describe('Custom::DatabaseUser Create and Delete are idempotent on PostgreSQL', 
     // Now no version of the master secret logs in: a Delete that tried would fail.
     const newMasterPassword = `changed-${randomUUID()}`;
     h.remember(newMasterPassword);
-    await asPgAdmin((admin) => admin.query(`ALTER ROLE ${master.username} PASSWORD '${newMasterPassword}'`));
+    await db.setPasswordAsAdmin(master.username, newMasterPassword);
 
     const deleted = await h.send('Delete', {
       properties,
@@ -114,7 +100,7 @@ describe('Custom::DatabaseUser Create and Delete are idempotent on PostgreSQL', 
     expect(deleted.Status).toBe('SUCCESS');
     expect(deleted.PhysicalResourceId).toBe(failed.PhysicalResourceId);
     const login = { user: username, password: takenPassword, database: master.database };
-    expect(await pgTry(login, 'SELECT 1')).toBe('ok');
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
   });
 
   it('never prints or answers with a password it used', () => {

@@ -1,34 +1,29 @@
 import './support/env';
+import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { randomUUID } from 'node:crypto';
 import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { motoRotationFunctionArn } from './support/lambda';
-import {
-  createPgMaster,
-  pgRoleExists,
-  putPgMasterSecret,
-  uniqueSuffix,
-  type PgMaster,
-} from './support/postgres';
+import { uniqueSuffix } from './support/postgres';
 import { logsIn, rotate, secretAt } from './support/rotation';
 import { secretStore } from './support/aws';
 import { OutputCapture } from './support/capture';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
 
-describe('Custom::DatabaseUser with Rotation, then rotated', () => {
+describe.each(TEST_DATABASES)('Custom::DatabaseUser with Rotation, then rotated on $name', (db) => {
   const server = new CfnResponseServer();
   const output = new OutputCapture();
   const passwords: string[] = [];
-  let master: PgMaster;
+  let master: TestMaster;
   let masterArn: string;
   let rotationArn: string;
 
   beforeAll(async () => {
     await server.start();
-    master = await createPgMaster();
+    master = await db.createMaster();
     passwords.push(master.password);
-    masterArn = await putPgMasterSecret(master);
+    masterArn = await db.putMasterSecret(master);
     rotationArn = await motoRotationFunctionArn();
     output.start();
   });
@@ -98,8 +93,8 @@ describe('Custom::DatabaseUser with Rotation, then rotated', () => {
       lambdaContext(),
     );
     expect(deleted.Status).toBe('SUCCESS');
-    expect(await pgRoleExists(username)).toBe(false);
-    expect(await pgRoleExists(`${username}_clone`)).toBe(false);
+    expect(await db.userExists(username)).toBe(false);
+    expect(await db.userExists(`${username}_clone`)).toBe(false);
     expect(output.leaks(passwords)).toEqual([]);
   });
 });

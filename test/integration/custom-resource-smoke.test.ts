@@ -1,28 +1,22 @@
 import './support/env';
+import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
-import {
-  createPgMaster,
-  putPgMasterSecret,
-  pgTry,
-  pgRoleExists,
-  uniqueSuffix,
-  type PgMaster,
-} from './support/postgres';
+import { uniqueSuffix } from './support/postgres';
 import { secretStore } from './support/aws';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
 import { randomUUID } from 'node:crypto';
 
-describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
+describe.each(TEST_DATABASES)('Custom::DatabaseUser on $name (smoke)', (db) => {
   const server = new CfnResponseServer();
-  let master: PgMaster;
+  let master: TestMaster;
   let masterArn: string;
 
   beforeAll(async () => {
     await server.start();
-    master = await createPgMaster();
-    masterArn = await putPgMasterSecret(master);
+    master = await db.createMaster();
+    masterArn = await db.putMasterSecret(master);
   });
   afterAll(() => server.stop());
 
@@ -48,7 +42,7 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
       await secretStore().getString(secretArn, { stage: 'AWSCURRENT' }),
     );
     expect(
-      await pgTry(
+      await db.tryAs(
         { user: username, password: value.password.reveal(), database: master.database },
         'SELECT 1',
       ),
@@ -64,6 +58,6 @@ describe('Custom::DatabaseUser on PostgreSQL (smoke)', () => {
       lambdaContext(),
     );
     expect(deleted.Status).toBe('SUCCESS');
-    expect(await pgRoleExists(username)).toBe(false);
+    expect(await db.userExists(username)).toBe(false);
   });
 });

@@ -1,89 +1,92 @@
 import './support/env';
+import { TEST_DATABASES } from './support/databases';
 import { CustomResourceHarness } from './support/harness';
-import { pgRoleExists, uniqueSuffix } from './support/postgres';
+import { uniqueSuffix } from './support/postgres';
 import { SilentServer } from './support/silent-server';
 import { SlowProxy } from './support/slow-proxy';
-import { testEnv } from './support/env';
 
-describe('Custom::DatabaseUser answers CloudFormation when the database hangs', () => {
-  const h = new CustomResourceHarness('timeouts');
-  const silent = new SilentServer();
-  const run = uniqueSuffix();
+describe.each(TEST_DATABASES)(
+  'Custom::DatabaseUser answers CloudFormation when the database hangs on $name',
+  (db) => {
+    const h = new CustomResourceHarness('timeouts', db);
+    const silent = new SilentServer();
+    const run = uniqueSuffix();
 
-  beforeAll(async () => {
-    await h.setUp();
-    await silent.start();
-  });
-  afterAll(async () => {
-    await silent.stop();
-    await h.tearDown();
-  });
-
-  const hangingProps = (username: string) =>
-    h.props(username, { Host: '127.0.0.1', Port: String(silent.port) });
-
-  it('answers FAILED before the Lambda deadline when the database accepts and never answers', async () => {
-    const username = `deadline_${run}`;
-    const accepted = silent.accepted;
-    const started = Date.now();
-    const response = await h.send('Create', {
-      properties: hangingProps(username),
-      logicalResourceId: 'deadline',
-      remainingMs: 8000,
-      // The connect timeout outlasts the function: only the deadline guard can answer.
-      deps: { responseMarginMs: 2000, timeouts: { connectMs: 30_000, statementMs: 30_000 } },
+    beforeAll(async () => {
+      await h.setUp();
+      await silent.start();
     });
-    const elapsed = Date.now() - started;
-
-    expect(silent.accepted).toBeGreaterThan(accepted);
-    expect(response.Status).toBe('FAILED');
-    expect(response.Reason).toMatch(/timed out/);
-    expect(response.PhysicalResourceId).toMatch(/^dbauth\/failed-create\//);
-    expect(elapsed).toBeGreaterThanOrEqual(5500);
-    expect(elapsed).toBeLessThan(8000);
-    expect(await h.stackSecrets()).toEqual([]);
-    expect(await pgRoleExists(username)).toBe(false);
-  }, 20_000);
-
-  it('fails fast and says so when the connect timeout runs out first', async () => {
-    const started = Date.now();
-    const response = await h.send('Create', {
-      properties: hangingProps(`connect_${run}`),
-      logicalResourceId: 'connect',
-      deps: { timeouts: { connectMs: 1000, statementMs: 5000 } },
+    afterAll(async () => {
+      await silent.stop();
+      await h.tearDown();
     });
-    expect(response.Status).toBe('FAILED');
-    expect(response.Reason).toBe(
-      `database at 127.0.0.1:${silent.port} is unreachable: no answer within 1000 ms`,
-    );
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(await h.stackSecrets()).toEqual([]);
-  });
 
-  it('makes nothing when the database answers only after the deadline answer was sent', async () => {
-    const slow = new SlowProxy({ host: testEnv.pg.host, port: testEnv.pg.port }, 3000);
-    await slow.start();
-    try {
-      const username = `late_${run}`;
+    const hangingProps = (username: string) =>
+      h.props(username, { Host: '127.0.0.1', Port: String(silent.port) });
+
+    it('answers FAILED before the Lambda deadline when the database accepts and never answers', async () => {
+      const username = `deadline_${run}`;
+      const accepted = silent.accepted;
+      const started = Date.now();
       const response = await h.send('Create', {
-        properties: h.props(username, { Host: '127.0.0.1', Port: String(slow.port) }),
-        logicalResourceId: 'late',
-        remainingMs: 4000,
-        deps: { responseMarginMs: 2000, timeouts: { connectMs: 10_000, statementMs: 10_000 } },
+        properties: hangingProps(username),
+        logicalResourceId: 'deadline',
+        remainingMs: 8000,
+        // The connect timeout outlasts the function: only the deadline guard can answer.
+        deps: { responseMarginMs: 2000, timeouts: { connectMs: 30_000, statementMs: 30_000 } },
       });
+      const elapsed = Date.now() - started;
+
+      expect(silent.accepted).toBeGreaterThan(accepted);
       expect(response.Status).toBe('FAILED');
       expect(response.Reason).toMatch(/timed out/);
-      // The work outlives the answer (as it would on a Lambda container thawed for the next
-      // request); once its connection has closed, nothing it did may remain.
-      await slow.settled();
-      expect(await h.stackSecrets('late-')).toEqual([]);
-      expect(await pgRoleExists(username)).toBe(false);
-    } finally {
-      await slow.stop();
-    }
-  }, 20_000);
+      expect(response.PhysicalResourceId).toMatch(/^dbauth\/failed-create\//);
+      expect(elapsed).toBeGreaterThanOrEqual(5500);
+      expect(elapsed).toBeLessThan(8000);
+      expect(await h.stackSecrets()).toEqual([]);
+      expect(await db.userExists(username)).toBe(false);
+    }, 20_000);
 
-  it('never prints or answers with a password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
-  });
-});
+    it('fails fast and says so when the connect timeout runs out first', async () => {
+      const started = Date.now();
+      const response = await h.send('Create', {
+        properties: hangingProps(`connect_${run}`),
+        logicalResourceId: 'connect',
+        deps: { timeouts: { connectMs: 1000, statementMs: 5000 } },
+      });
+      expect(response.Status).toBe('FAILED');
+      expect(response.Reason).toBe(
+        `database at 127.0.0.1:${silent.port} is unreachable: no answer within 1000 ms`,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(await h.stackSecrets()).toEqual([]);
+    });
+
+    it('makes nothing when the database answers only after the deadline answer was sent', async () => {
+      const slow = new SlowProxy({ host: db.host, port: db.port }, 3000);
+      await slow.start();
+      try {
+        const username = `late_${run}`;
+        const response = await h.send('Create', {
+          properties: h.props(username, { Host: '127.0.0.1', Port: String(slow.port) }),
+          logicalResourceId: 'late',
+          remainingMs: 4000,
+          deps: { responseMarginMs: 2000, timeouts: { connectMs: 10_000, statementMs: 10_000 } },
+        });
+        expect(response.Status).toBe('FAILED');
+        expect(response.Reason).toMatch(/timed out/);
+        // The work outlives the answer (as it would on a Lambda container thawed for the next
+        // request); once its connection has closed, nothing it did may remain.
+        await slow.settled();
+        expect(await h.stackSecrets('late-')).toEqual([]);
+        expect(await db.userExists(username)).toBe(false);
+      } finally {
+        await slow.stop();
+      }
+    }, 20_000);
+
+    it('never prints or answers with a password it used', () => {
+      expect(h.leaks()).toEqual({ output: [], responses: [] });
+    });
+  },
+);

@@ -1,18 +1,15 @@
 import './support/env';
+import { mariadb, postgres, TEST_DATABASES } from './support/databases';
 import { CustomResourceHarness } from './support/harness';
-import { pgRoleExists, pgTry, uniqueSuffix, withPgClient } from './support/postgres';
+import { uniqueSuffix } from './support/postgres';
 
-describe('Custom::DatabaseUser Update on PostgreSQL', () => {
-  const h = new CustomResourceHarness('update');
+describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
+  const h = new CustomResourceHarness('update', db);
   const run = uniqueSuffix();
 
   beforeAll(async () => {
     await h.setUp();
-    await withPgClient(h.masterLogin, async (c) => {
-      await c.query('CREATE TABLE items (id serial PRIMARY KEY, name text)');
-      await c.query('CREATE SCHEMA extra');
-      await c.query('CREATE TABLE extra.notes (id int)');
-    });
+    await db.asMaster(h.master, db.itemsTable);
   });
   afterAll(() => h.tearDown());
 
@@ -26,7 +23,7 @@ describe('Custom::DatabaseUser Update on PostgreSQL', () => {
   it('changes grants in place: readonly to readwrite and back, same PhysicalResourceId', async () => {
     const username = `flip_${run}`;
     const { properties, response, login } = await created(username, { Grants: 'readonly' });
-    expect(await pgTry(login, `INSERT INTO items (name) VALUES ('no')`)).toBe('42501');
+    expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('no')`)).toBe(db.denied);
 
     const readwrite = { ...properties, Grants: 'readwrite' };
     const up = await h.send('Update', {
@@ -38,7 +35,7 @@ describe('Custom::DatabaseUser Update on PostgreSQL', () => {
     expect(up.Status).toBe('SUCCESS');
     expect(up.PhysicalResourceId).toBe(response.PhysicalResourceId);
     expect(up.Data?.SecretArn).toBe(response.Data?.SecretArn);
-    expect(await pgTry(login, `INSERT INTO items (name) VALUES ('yes')`)).toBe('ok');
+    expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('yes')`)).toBe('ok');
 
     const down = await h.send('Update', {
       properties,
@@ -48,36 +45,8 @@ describe('Custom::DatabaseUser Update on PostgreSQL', () => {
     });
     expect(down.Status).toBe('SUCCESS');
     expect(down.PhysicalResourceId).toBe(response.PhysicalResourceId);
-    expect(await pgTry(login, `INSERT INTO items (name) VALUES ('no again')`)).toBe('42501');
-    expect(await pgTry(login, 'SELECT * FROM items')).toBe('ok');
-  });
-
-  it('grants on a schema added to Schemas and revokes on one removed', async () => {
-    const username = `schemas_${run}`;
-    const { properties, response, login } = await created(username, { Grants: 'readonly' });
-    expect(await pgTry(login, 'SELECT * FROM extra.notes')).toBe('42501');
-
-    const both = { ...properties, Schemas: ['public', 'extra'] };
-    const added = await h.send('Update', {
-      properties: both,
-      oldProperties: properties,
-      physicalResourceId: response.PhysicalResourceId,
-      logicalResourceId: 'schemas',
-    });
-    expect(added.Status).toBe('SUCCESS');
-    expect(added.PhysicalResourceId).toBe(response.PhysicalResourceId);
-    expect(await pgTry(login, 'SELECT * FROM extra.notes')).toBe('ok');
-
-    const publicGone = { ...properties, Schemas: ['extra'] };
-    const removed = await h.send('Update', {
-      properties: publicGone,
-      oldProperties: both,
-      physicalResourceId: response.PhysicalResourceId,
-      logicalResourceId: 'schemas',
-    });
-    expect(removed.Status).toBe('SUCCESS');
-    expect(await pgTry(login, 'SELECT * FROM items')).toBe('42501');
-    expect(await pgTry(login, 'SELECT * FROM extra.notes')).toBe('ok');
+    expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('no again')`)).toBe(db.denied);
+    expect(await db.tryAs(login, 'SELECT * FROM items')).toBe('ok');
   });
 
   it('a new Username is a replacement; the Delete of the old id drops only the old user', async () => {
@@ -98,9 +67,9 @@ describe('Custom::DatabaseUser Update on PostgreSQL', () => {
     expect(up.Data?.SecretArn).not.toBe(response.Data?.SecretArn);
     const newLogin = await h.storedLogin(up.Data?.SecretArn ?? '');
     expect(newLogin.user).toBe(newName);
-    expect(await pgTry(newLogin, 'SELECT * FROM items')).toBe('ok');
+    expect(await db.tryAs(newLogin, 'SELECT * FROM items')).toBe('ok');
     // CloudFormation has not sent the Delete for the old resource yet: the old user still works.
-    expect(await pgTry(oldLogin, 'SELECT * FROM items')).toBe('ok');
+    expect(await db.tryAs(oldLogin, 'SELECT * FROM items')).toBe('ok');
 
     const deleted = await h.send('Delete', {
       properties,
@@ -108,9 +77,9 @@ describe('Custom::DatabaseUser Update on PostgreSQL', () => {
       logicalResourceId: 'before',
     });
     expect(deleted.Status).toBe('SUCCESS');
-    expect(await pgRoleExists(oldName)).toBe(false);
-    expect(await pgRoleExists(newName)).toBe(true);
-    expect(await pgTry(newLogin, 'SELECT * FROM items')).toBe('ok');
+    expect(await db.userExists(oldName)).toBe(false);
+    expect(await db.userExists(newName)).toBe(true);
+    expect(await db.tryAs(newLogin, 'SELECT * FROM items')).toBe('ok');
     expect(await h.secretOf(up.Data?.SecretArn ?? '')).toBeDefined();
     expect(await h.secretOf(response.Data?.SecretArn ?? '')).toBeUndefined();
   });
@@ -131,9 +100,95 @@ describe('Custom::DatabaseUser Update on PostgreSQL', () => {
     expect(up.Status).toBe('FAILED');
     expect(up.Reason).toMatch(/SecretName/);
     expect(up.PhysicalResourceId).toBe(response.PhysicalResourceId);
-    expect(await pgRoleExists(`renamed_${run}`)).toBe(false);
+    expect(await db.userExists(`renamed_${run}`)).toBe(false);
     expect(await h.storedLogin(response.Data?.SecretArn ?? '')).toEqual(login);
-    expect(await pgTry(login, 'SELECT 1')).toBe('ok');
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
+  });
+
+  it('never prints or answers with a password it used', () => {
+    expect(h.leaks()).toEqual({ output: [], responses: [] });
+  });
+});
+
+/** Schemas exist inside a PostgreSQL database; MySQL has none, so there they change nothing. */
+describe('Custom::DatabaseUser Update of Schemas on PostgreSQL', () => {
+  const db = postgres;
+  const h = new CustomResourceHarness('update-schemas', db);
+  const run = uniqueSuffix();
+
+  beforeAll(async () => {
+    await h.setUp();
+    await db.asMaster(h.master, db.itemsTable, 'CREATE SCHEMA extra', 'CREATE TABLE extra.notes (id int)');
+  });
+  afterAll(() => h.tearDown());
+
+  async function created(username: string, extra: Record<string, unknown>) {
+    const properties = h.props(username, extra);
+    const response = await h.send('Create', { properties, logicalResourceId: username.split('_')[0] });
+    expect(response.Status).toBe('SUCCESS');
+    return { properties, response, login: await h.storedLogin(response.Data?.SecretArn ?? '') };
+  }
+
+  it('grants on a schema added to Schemas and revokes on one removed', async () => {
+    const username = `schemas_${run}`;
+    const { properties, response, login } = await created(username, { Grants: 'readonly' });
+    expect(await db.tryAs(login, 'SELECT * FROM extra.notes')).toBe(db.denied);
+
+    const both = { ...properties, Schemas: ['public', 'extra'] };
+    const added = await h.send('Update', {
+      properties: both,
+      oldProperties: properties,
+      physicalResourceId: response.PhysicalResourceId,
+      logicalResourceId: 'schemas',
+    });
+    expect(added.Status).toBe('SUCCESS');
+    expect(added.PhysicalResourceId).toBe(response.PhysicalResourceId);
+    expect(await db.tryAs(login, 'SELECT * FROM extra.notes')).toBe('ok');
+
+    const publicGone = { ...properties, Schemas: ['extra'] };
+    const removed = await h.send('Update', {
+      properties: publicGone,
+      oldProperties: both,
+      physicalResourceId: response.PhysicalResourceId,
+      logicalResourceId: 'schemas',
+    });
+    expect(removed.Status).toBe('SUCCESS');
+    expect(await db.tryAs(login, 'SELECT * FROM items')).toBe(db.denied);
+    expect(await db.tryAs(login, 'SELECT * FROM extra.notes')).toBe('ok');
+  });
+
+  it('never prints or answers with a password it used', () => {
+    expect(h.leaks()).toEqual({ output: [], responses: [] });
+  });
+});
+
+describe('Custom::DatabaseUser Update of Schemas on MariaDB', () => {
+  const db = mariadb;
+  const h = new CustomResourceHarness('update-schemas', db);
+  const run = uniqueSuffix();
+
+  beforeAll(async () => {
+    await h.setUp();
+    await db.asMaster(h.master, db.itemsTable);
+  });
+  afterAll(() => h.tearDown());
+
+  it('ignores Schemas: dropping one of two keeps every grant, and a privilege diff still applies', async () => {
+    const properties = h.props(`schemas_${run}`, { Grants: 'readonly', Schemas: ['public', 'extra'] });
+    const response = await h.send('Create', { properties, logicalResourceId: 'schemas' });
+    expect(response.Status).toBe('SUCCESS');
+    const login = await h.storedLogin(response.Data?.SecretArn ?? '');
+
+    const fewer = { ...properties, Schemas: ['extra'], Grants: 'readwrite' };
+    const up = await h.send('Update', {
+      properties: fewer,
+      oldProperties: properties,
+      physicalResourceId: response.PhysicalResourceId,
+      logicalResourceId: 'schemas',
+    });
+    expect(up.Status).toBe('SUCCESS');
+    expect(await db.tryAs(login, 'SELECT * FROM items')).toBe('ok');
+    expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('yes')`)).toBe('ok');
   });
 
   it('never prints or answers with a password it used', () => {

@@ -1,11 +1,11 @@
 import './support/env';
+import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { OutputCapture } from './support/capture';
 import { EventQueue } from './support/event-queue';
 import { putSecret, secretStore, secretsClient } from './support/aws';
-import { asPgAdmin, createPgMaster, type PgMaster } from './support/postgres';
 import {
   createRotatableUser,
   enableRotation,
@@ -16,17 +16,16 @@ import {
   secretAt,
   type AppUser,
 } from './support/rotation';
-import { testEnv } from './support/env';
 
-describe('rotation on PostgreSQL when things go wrong', () => {
+describe.each(TEST_DATABASES)('rotation on $name when things go wrong', (db) => {
   const output = new OutputCapture();
   const events = new EventQueue();
   const passwords: string[] = [];
-  let master: PgMaster;
+  let master: TestMaster;
   let handler: ReturnType<typeof rotateHandler>;
 
   beforeAll(async () => {
-    master = await createPgMaster();
+    master = await db.createMaster();
     passwords.push(master.password);
     await events.start();
     handler = rotateHandler(rotateDeps({ busName: events.busName }));
@@ -35,7 +34,7 @@ describe('rotation on PostgreSQL when things go wrong', () => {
   afterAll(() => output.stop());
 
   async function newUser(strategy: 'single' | 'alternating', options = {}): Promise<AppUser> {
-    const user = await createRotatableUser(master, { strategy, ...options });
+    const user = await createRotatableUser(master, { db, strategy, ...options });
     passwords.push(user.password);
     return user;
   }
@@ -89,7 +88,7 @@ describe('rotation on PostgreSQL when things go wrong', () => {
     await rotate(user.secretArn, { handler, token, steps: ['createSecret', 'setSecret'] });
     // The user was made with SELECT only: readwrite cannot be proven.
     await expect(rotate(user.secretArn, { handler, token, steps: ['testSecret'] })).rejects.toThrow(
-      /lacks (DELETE|INSERT|UPDATE) on public\.items/,
+      /lacks (DELETE|INSERT|UPDATE)/,
     );
     const currentVersion = (versions: Record<string, string[]>) =>
       Object.keys(versions).find((id) => versions[id]?.includes('AWSCURRENT'));
@@ -132,9 +131,7 @@ describe('rotation on PostgreSQL when things go wrong', () => {
 
   it('sets a single user password with the master when no known password logs in', async () => {
     const user = await newUser('single');
-    await asPgAdmin((admin) =>
-      admin.query(`ALTER ROLE ${user.username} PASSWORD 'changed-behind-our-back-1'`),
-    );
+    await db.setPasswordAsAdmin(user.username, 'changed-behind-our-back-1');
     passwords.push('changed-behind-our-back-1');
     await rotate(user.secretArn, { handler });
     expect(await logsIn(await current(user.secretArn), master.database)).toBe(true);
@@ -142,9 +139,7 @@ describe('rotation on PostgreSQL when things go wrong', () => {
 
   it('fails clearly for a single user whose password was changed and whose secret names no master', async () => {
     const user = await newUser('single', { withMaster: false });
-    await asPgAdmin((admin) =>
-      admin.query(`ALTER ROLE ${user.username} PASSWORD 'changed-behind-our-back-2'`),
-    );
+    await db.setPasswordAsAdmin(user.username, 'changed-behind-our-back-2');
     passwords.push('changed-behind-our-back-2');
     await expect(rotate(user.secretArn, { handler })).rejects.toThrow(
       /logs in as .* and the secret names no masterarn/,
@@ -153,16 +148,10 @@ describe('rotation on PostgreSQL when things go wrong', () => {
 
   it('refuses to act as master for a secret whose own credentials do not log in', async () => {
     const user = await newUser('alternating');
-    await asPgAdmin((admin) =>
-      admin.query(`ALTER ROLE ${user.username} PASSWORD 'changed-behind-our-back-3'`),
-    );
+    await db.setPasswordAsAdmin(user.username, 'changed-behind-our-back-3');
     passwords.push('changed-behind-our-back-3');
     await expect(rotate(user.secretArn, { handler })).rejects.toThrow(/will not use the master user/);
-    expect(
-      await asPgAdmin((admin) =>
-        admin.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [`${user.username}_clone`]),
-      ),
-    ).toMatchObject({ rowCount: 0 });
+    expect(await db.userExists(`${user.username}_clone`)).toBe(false);
   });
 
   it('refuses to send the master password to another host than the master secret names', async () => {
@@ -187,7 +176,7 @@ describe('rotation on PostgreSQL when things go wrong', () => {
   describe('preamble', () => {
     it('refuses a secret whose rotation is not enabled', async () => {
       const arn = await putSecret({
-        engine: 'postgres',
+        engine: db.engine,
         host: '127.0.0.1',
         port: 5432,
         username: 'u',
@@ -253,12 +242,12 @@ describe('rotation on PostgreSQL when things go wrong', () => {
     async function secretPointingAt(port: number): Promise<string> {
       const arn = await putSecret(
         {
-          engine: 'postgres',
-          host: testEnv.pg.host,
+          engine: db.engine,
+          host: db.host,
           port,
           username: 'nobody_here',
           password: 'dead-db-password-1',
-          dbname: 'postgres',
+          dbname: db.family === 'postgresql' ? 'postgres' : 'mysql',
         },
         { 'dbauth:strategy': 'single' },
       );
@@ -288,10 +277,10 @@ describe('rotation on PostgreSQL when things go wrong', () => {
     it('refuses a user name in the secret that could inject SQL', async () => {
       const arn = await putSecret(
         {
-          engine: 'postgres',
-          host: testEnv.pg.host,
-          port: testEnv.pg.port,
-          username: 'x"; DROP ROLE postgres; --',
+          engine: db.engine,
+          host: db.host,
+          port: db.port,
+          username: `x"; DROP ROLE postgres; --'@'%'; DROP USER root; --`,
           password: 'inject-pw-1',
           dbname: master.database,
         },
@@ -300,10 +289,7 @@ describe('rotation on PostgreSQL when things go wrong', () => {
       passwords.push('inject-pw-1');
       await enableRotation(arn);
       await expect(rotate(arn, { handler })).rejects.toThrow(/invalid user name/);
-      const roles = await asPgAdmin((admin) =>
-        admin.query(`SELECT 1 FROM pg_roles WHERE rolname = 'postgres'`),
-      );
-      expect(roles.rowCount).toBe(1);
+      expect(await db.userExists(db.adminUser)).toBe(true);
     });
   });
 

@@ -1,7 +1,7 @@
 import './support/env';
+import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { OutputCapture } from './support/capture';
 import { EventQueue } from './support/event-queue';
-import { createPgMaster, withPgClient, type PgMaster } from './support/postgres';
 import {
   createRotatableUser,
   logsIn,
@@ -14,15 +14,15 @@ import {
 import { secretStore } from './support/aws';
 import { ROTATION_STEPS } from '../../lib/rotation/event';
 
-describe('rotation on PostgreSQL', () => {
+describe.each(TEST_DATABASES)('rotation on $name', (db) => {
   const output = new OutputCapture();
   const events = new EventQueue();
   const passwords: string[] = [];
-  let master: PgMaster;
+  let master: TestMaster;
   let handler: ReturnType<typeof rotateHandler>;
 
   beforeAll(async () => {
-    master = await createPgMaster();
+    master = await db.createMaster();
     passwords.push(master.password);
     await events.start();
     handler = rotateHandler(rotateDeps({ busName: events.busName }));
@@ -43,7 +43,7 @@ describe('rotation on PostgreSQL', () => {
   }
 
   it('rotates three times in a row with a single user, changing the password in place', async () => {
-    const user = await remember(await createRotatableUser(master, { strategy: 'single' }));
+    const user = await remember(await createRotatableUser(master, { db, strategy: 'single' }));
     let previous = await currentPassword(user.secretArn);
     for (let round = 0; round < 3; round += 1) {
       await rotate(user.secretArn, { handler });
@@ -57,7 +57,7 @@ describe('rotation on PostgreSQL', () => {
   });
 
   it('rotates three times in a row with alternating users: name, name_clone, name, name_clone', async () => {
-    const user = await remember(await createRotatableUser(master, { strategy: 'alternating' }));
+    const user = await remember(await createRotatableUser(master, { db, strategy: 'alternating' }));
     const logins: string[] = [];
     for (let round = 0; round < 3; round += 1) {
       const before = await currentPassword(user.secretArn);
@@ -73,7 +73,7 @@ describe('rotation on PostgreSQL', () => {
   });
 
   it('keeps AWSCURRENT working after every step with alternating users', async () => {
-    const user = await remember(await createRotatableUser(master, { strategy: 'alternating' }));
+    const user = await remember(await createRotatableUser(master, { db, strategy: 'alternating' }));
     for (let round = 0; round < 2; round += 1) {
       const token = crypto.randomUUID();
       for (const step of ROTATION_STEPS) {
@@ -84,7 +84,7 @@ describe('rotation on PostgreSQL', () => {
   });
 
   it('keeps AWSCURRENT or AWSPENDING working after every step with a single user, and AWSCURRENT after finish', async () => {
-    const user = await remember(await createRotatableUser(master, { strategy: 'single' }));
+    const user = await remember(await createRotatableUser(master, { db, strategy: 'single' }));
     const token = crypto.randomUUID();
     const seen: string[] = [];
     for (const step of ROTATION_STEPS) {
@@ -112,31 +112,29 @@ describe('rotation on PostgreSQL', () => {
   });
 
   it('keeps a connection opened with the old credentials working through an alternating rotation', async () => {
-    const user = await remember(await createRotatableUser(master, { strategy: 'alternating' }));
+    const user = await remember(await createRotatableUser(master, { db, strategy: 'alternating' }));
     const before = await currentPassword(user.secretArn);
-    await withPgClient(
+    await db.withConnection(
       { user: before.username, password: before.password.reveal(), database: master.database },
-      async (open) => {
+      async (query) => {
         await rotate(user.secretArn, { handler });
         await rotate(user.secretArn, { handler });
-        const result = await open.query('SELECT count(*) AS n FROM items');
-        expect(result.rows).toHaveLength(1);
+        expect(await query('SELECT count(*) AS n FROM items')).toHaveLength(1);
       },
     );
   });
 
   it('lets the clone use tables the first login created, and the other way round', async () => {
-    const user = await remember(await createRotatableUser(master, { strategy: 'alternating' }));
-    await withPgClient(
-      { user: master.username, password: master.password, database: master.database },
-      (db) => db.query(`GRANT CREATE ON SCHEMA public TO ${user.username}`),
-    );
+    const user = await remember(await createRotatableUser(master, { db, strategy: 'alternating' }));
+    await db.grantCreate(master, user.username);
     const first = await currentPassword(user.secretArn);
-    const asLogin = (value: typeof first, sql: string) =>
-      withPgClient(
-        { user: value.username, password: value.password.reveal(), database: master.database },
-        (db) => db.query(sql),
-      );
+    const asLogin = async (value: typeof first, sql: string) =>
+      expect(
+        await db.tryAs(
+          { user: value.username, password: value.password.reveal(), database: master.database },
+          sql,
+        ),
+      ).toBe('ok');
     await asLogin(first, `CREATE TABLE made_by_first_${user.username} (id int)`);
     await rotate(user.secretArn, { handler });
     const clone = await currentPassword(user.secretArn);
@@ -148,7 +146,7 @@ describe('rotation on PostgreSQL', () => {
   });
 
   it('publishes Secret Rotated with no password in it', async () => {
-    const user = await remember(await createRotatableUser(master, { strategy: 'single' }));
+    const user = await remember(await createRotatableUser(master, { db, strategy: 'single' }));
     await events.drain();
     await rotate(user.secretArn, { handler });
     await currentPassword(user.secretArn);
@@ -157,7 +155,7 @@ describe('rotation on PostgreSQL', () => {
     expect(rotated).toHaveLength(1);
     expect(rotated[0]?.detail).toMatchObject({
       secretArn: user.secretArn,
-      engine: 'postgres',
+      engine: db.engine,
       user: user.username,
       strategy: 'single',
     });
@@ -166,7 +164,7 @@ describe('rotation on PostgreSQL', () => {
 
   it('rotates over verified TLS when the secret asks for it, and refuses without the CA bundle', async () => {
     const user = await remember(
-      await createRotatableUser(master, { strategy: 'alternating', ssl: 'verify-full' }),
+      await createRotatableUser(master, { db, strategy: 'alternating', ssl: 'verify-full' }),
     );
     const ca = process.env.DBAUTH_TEST_CA ?? '/tmp/dbauth-services/tls/ca.pem';
     const withCa = rotateHandler(rotateDeps({ env: { DBAUTH_CA_BUNDLE: ca } }));

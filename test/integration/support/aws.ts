@@ -34,16 +34,25 @@ export async function putSecret(
   return out.ARN ?? '';
 }
 
-/** Names of all secrets moto holds, deleted ones included: "nothing changed" checks compare these. */
-export async function allSecretNames(): Promise<string[]> {
+/**
+ * Names of the secrets moto holds (deleted ones included) that start with `prefix`: "nothing
+ * changed" checks compare these. Filtered by Secrets Manager, as moto holds every run's secrets.
+ */
+export async function allSecretNames(prefix?: string): Promise<string[]> {
   const names: string[] = [];
   let NextToken: string | undefined;
   do {
     const out = await secretsClient().send(
-      new ListSecretsCommand({ IncludePlannedDeletion: true, MaxResults: 100, NextToken }),
+      new ListSecretsCommand({
+        IncludePlannedDeletion: true,
+        MaxResults: 100,
+        NextToken,
+        ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
+      }),
     );
     names.push(...(out.SecretList ?? []).map((s) => s.Name ?? ''));
     NextToken = out.NextToken;
   } while (NextToken);
-  return names.sort();
+  // The name filter matches words as well as prefixes: keep the prefixes.
+  return names.filter((name) => !prefix || name.startsWith(prefix)).sort();
 }

@@ -7,7 +7,8 @@ import { OutputCapture } from './capture';
 import { cfnEvent } from './cfn-events';
 import { CfnResponseServer } from './cfn-server';
 import { customResourceHandler, lambdaContext } from './deps';
-import { createPgMaster, putPgMasterSecret, type PgMaster } from './postgres';
+import { postgres, type TestDatabase } from './databases';
+import type { PgMaster } from './postgres';
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
 
@@ -21,6 +22,7 @@ export interface SendOptions {
   remainingMs?: number;
 }
 
+/** A login to a database, on any engine (the name predates MariaDB). */
 export interface PgLogin {
   user: string;
   password: string;
@@ -41,15 +43,19 @@ export class CustomResourceHarness {
   masterArn!: string;
   private readonly passwords: string[] = [];
 
-  constructor(name: string) {
+  constructor(
+    name: string,
+    /** The server the harness's master user lives on. */
+    readonly db: TestDatabase = postgres,
+  ) {
     this.stackName = `${name}-${randomUUID().slice(0, 8)}`;
     this.stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${this.stackName}/${randomUUID()}`;
   }
 
   async setUp(): Promise<void> {
     await this.server.start();
-    this.master = await createPgMaster();
-    this.masterArn = await putPgMasterSecret(this.master);
+    this.master = await this.db.createMaster();
+    this.masterArn = await this.db.putMasterSecret(this.master);
     this.remember(this.master.password);
     this.capture.start();
   }
@@ -109,7 +115,7 @@ export class CustomResourceHarness {
   /** Secrets (deleted ones included) whose default name puts them in this stack (and resource). */
   async stackSecrets(logicalResourceId = ''): Promise<string[]> {
     const prefix = `dbauth/${this.stackName}/${logicalResourceId}`;
-    return (await allSecretNames()).filter((name) => name.startsWith(prefix));
+    return allSecretNames(prefix);
   }
 
   /** Output lines and response bodies that hold a password used: both lists must be empty. */

@@ -8,9 +8,9 @@ import { driveRotation, type DriveOptions } from '../../../lib/rotation/driver';
 import type { RotationEvent } from '../../../lib/rotation/event';
 import { parseAppSecret, type AppSecretValue } from '../../../lib/secrets/secret-value';
 import { rdsClient, secretStore, secretsClient, putSecret } from './aws';
-import { testEnv } from './env';
 import { eventBridgeClient } from './event-queue';
-import { putPgMasterSecret, uniqueSuffix, withPgClient, type PgMaster } from './postgres';
+import { databaseOf, postgres, type TestDatabase, type TestMaster } from './databases';
+import { uniqueSuffix } from './postgres';
 
 /** The rotation function's dependencies: real clients pointed at the local services. */
 export function rotateDeps(options: { busName?: string; env?: NodeJS.ProcessEnv } = {}): RotateDeps {
@@ -53,36 +53,31 @@ export interface AppUser {
 }
 
 /**
- * A user the master made by hand (CONNECT, USAGE on `public`, SELECT on the master's table
- * `items`), its secret in the design's JSON, and rotation turned on.
+ * A user the master made by hand (PostgreSQL: CONNECT, USAGE on `public`, SELECT on the
+ * master's table `items`; MySQL: SELECT on the database), its secret in the design's JSON,
+ * and rotation turned on. On PostgreSQL unless `options.db` names another test database.
  */
 export async function createRotatableUser(
-  master: PgMaster,
+  master: TestMaster,
   options: {
     strategy: 'single' | 'alternating';
     grants?: string;
     withMaster?: boolean;
     ssl?: boolean | 'require' | 'verify-full';
+    db?: TestDatabase;
+    username?: string;
   },
 ): Promise<AppUser> {
-  const username = `app_${uniqueSuffix()}`;
+  const db = options.db ?? postgres;
+  const username = options.username ?? `app_${uniqueSuffix()}`;
   const password = `app-pw-${randomBytes(12).toString('hex')}`;
-  const masterArn = await putPgMasterSecret(master);
-  await withPgClient(
-    { user: master.username, password: master.password, database: master.database },
-    async (db) => {
-      await db.query(`CREATE TABLE IF NOT EXISTS items (id serial PRIMARY KEY, name text)`);
-      await db.query(`CREATE ROLE ${username} LOGIN PASSWORD '${password}'`);
-      await db.query(`GRANT CONNECT ON DATABASE ${master.database} TO ${username}`);
-      await db.query(`GRANT USAGE ON SCHEMA public TO ${username}`);
-      await db.query(`GRANT SELECT ON items TO ${username}`);
-    },
-  );
+  const masterArn = await db.putMasterSecret(master);
+  await db.createHandMadeUser(master, username, password);
   const secretArn = await putSecret(
     {
-      engine: 'postgres',
-      host: testEnv.pg.host,
-      port: testEnv.pg.port,
+      engine: db.engine,
+      host: db.host,
+      port: db.port,
       username,
       password,
       dbname: master.database,
@@ -127,14 +122,8 @@ export async function secretAt(secretArn: string, stage: string): Promise<AppSec
   return parseAppSecret(secretArn, await secretStore().getString(secretArn, { stage }));
 }
 
-/** Whether a version of the secret logs in to its database right now. */
+/** Whether a version of the secret logs in to its database right now (on the server its engine names). */
 export async function logsIn(value: AppSecretValue, database: string): Promise<boolean> {
-  try {
-    await withPgClient({ user: value.username, password: value.password.reveal(), database }, (db) =>
-      db.query('SELECT 1'),
-    );
-    return true;
-  } catch {
-    return false;
-  }
+  const login = { user: value.username, password: value.password.reveal(), database };
+  return (await databaseOf(value.engine).tryAs(login, 'SELECT 1')) === 'ok';
 }

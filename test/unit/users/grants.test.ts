@@ -27,6 +27,20 @@ describe('diffGrants', () => {
   });
 });
 
+describe('diffGrants scoped to the database (MySQL)', () => {
+  it('ignores schemas: dropping one of two schemas keeps every privilege', () => {
+    const changes = diffGrants(
+      { database: 'app', schemas: ['a', 'b'], privileges: ['SELECT'] },
+      { database: 'app', schemas: ['a'], privileges: ['INSERT', 'SELECT'] },
+      'database',
+    );
+    expect(changes).toEqual({
+      revoke: [],
+      grant: [{ database: 'app', schemas: [], privileges: ['INSERT'] }],
+    });
+  });
+});
+
 describe('grantsFromTag', () => {
   it('reads a preset or a privilege list, and refuses anything else', () => {
     expect(grantsFromTag('readonly')).toEqual(['SELECT']);

@@ -1,0 +1,142 @@
+import { escape as literal, escapeId } from 'mysql2';
+import type { Password } from '../secrets/password';
+import type { GrantSet, Privilege } from './engine';
+
+/** A statement and whether its text holds a password (then nothing of it may be shown). */
+export interface Statement {
+  sql: string;
+  sensitive?: boolean;
+}
+
+/** `'name'@'host'`: MySQL accounts are a user name and a host pattern, both string literals. */
+export function account(username: string, host: string): string {
+  return `${literal(username)}@${literal(host)}`;
+}
+
+/**
+ * A database name as GRANT reads it. `_` and `%` are wildcards in a database-level GRANT, so
+ * `app_db` would also grant on `appXdb`: they are escaped, and SHOW GRANTS and
+ * information_schema then hold the escaped form too.
+ */
+export function grantDatabase(database: string): string {
+  return database.replace(/[_%]/g, '\\$&');
+}
+
+/**
+ * Our privileges in MySQL terms. The mapping is disjoint, so a diff of our privileges is a
+ * diff of MySQL's. TRUNCATE TABLE needs DROP in MySQL. MySQL users own nothing, so what an
+ * owner does with its tables (alter, index, views) comes with CREATE.
+ */
+export const MYSQL_PRIVILEGES: Record<Privilege, string[]> = {
+  SELECT: ['SELECT'],
+  INSERT: ['INSERT'],
+  UPDATE: ['UPDATE'],
+  DELETE: ['DELETE'],
+  TRUNCATE: ['DROP'],
+  REFERENCES: ['REFERENCES'],
+  TRIGGER: ['TRIGGER'],
+  CREATE: ['CREATE', 'ALTER', 'INDEX', 'CREATE VIEW', 'SHOW VIEW'],
+};
+
+export function mysqlPrivileges(privileges: Privilege[]): string[] {
+  return [...new Set(privileges.flatMap((p) => MYSQL_PRIVILEGES[p]))];
+}
+
+function identified(password: Password): string {
+  // The driver's escaping, with backslash escapes turned on for the session (see SESSION_SETUP).
+  return `IDENTIFIED BY ${literal(password.reveal())}`;
+}
+
+export function createUser(user: string, host: string, password: Password, requireTls: boolean): Statement {
+  return {
+    sql: `CREATE USER ${account(user, host)} ${identified(password)}${requireTls ? ' REQUIRE SSL' : ''}`,
+    sensitive: true,
+  };
+}
+
+/** Never `REQUIRE NONE`: setting a password must not weaken what the account requires. */
+export function setPassword(user: string, host: string, password: Password, requireTls = false): Statement {
+  return {
+    sql: `ALTER USER ${account(user, host)} ${identified(password)}${requireTls ? ' REQUIRE SSL' : ''}`,
+    sensitive: true,
+  };
+}
+
+/** MySQL or MariaDB: they part ways on how an account without privileges changes its own password. */
+export type Flavour = 'mysql' | 'mariadb';
+
+/**
+ * MySQL lets any account `ALTER USER` itself; MariaDB wants the CREATE USER privilege for that,
+ * but lets any account `SET PASSWORD` (whose PASSWORD() MySQL 8 no longer has).
+ */
+export function changeOwnPassword(password: Password, flavour: Flavour): Statement {
+  const sql =
+    flavour === 'mariadb'
+      ? `SET PASSWORD = PASSWORD(${literal(password.reveal())})`
+      : `ALTER USER CURRENT_USER() ${identified(password)}`;
+  return { sql, sensitive: true };
+}
+
+export function grant(user: string, host: string, grants: GrantSet): Statement[] {
+  const privileges = mysqlPrivileges(grants.privileges);
+  if (privileges.length === 0) return [];
+  const on = `${escapeId(grantDatabase(grants.database))}.*`;
+  return [{ sql: `GRANT ${privileges.join(', ')} ON ${on} TO ${account(user, host)}` }];
+}
+
+export function revoke(user: string, host: string, grants: GrantSet): Statement[] {
+  const privileges = mysqlPrivileges(grants.privileges);
+  if (privileges.length === 0) return [];
+  const on = `${escapeId(grantDatabase(grants.database))}.*`;
+  return [{ sql: `REVOKE ${privileges.join(', ')} ON ${on} FROM ${account(user, host)}` }];
+}
+
+export function dropUser(user: string, host: string): Statement {
+  return { sql: `DROP USER IF EXISTS ${account(user, host)}` };
+}
+
+/**
+ * Backslash escapes on, whatever the server's sql_mode: the driver escapes literals with
+ * backslashes, which NO_BACKSLASH_ESCAPES would turn into part of the value.
+ */
+export const SESSION_SETUP = `SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')`;
+
+export const USER_EXISTS = 'SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?';
+
+/** `'name'@'host'` of the logged-in account, as information_schema writes grantees. */
+const CURRENT_GRANTEE = `CONCAT("'", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), "'@'", SUBSTRING_INDEX(CURRENT_USER(), '@', -1), "'")`;
+
+/** The privileges the logged-in account holds on a database, directly or globally. */
+export function heldPrivileges(database: string): { sql: string; params: string[] } {
+  return {
+    sql: `SELECT PRIVILEGE_TYPE AS privilege FROM information_schema.SCHEMA_PRIVILEGES
+        WHERE GRANTEE = ${CURRENT_GRANTEE} AND TABLE_SCHEMA IN (?, ?)
+      UNION SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ${CURRENT_GRANTEE}`,
+    params: [grantDatabase(database), database],
+  };
+}
+
+/**
+ * Stored objects that run as the account (DEFINER): MySQL users own no tables, but views,
+ * routines, triggers and events name a definer and stop working without it.
+ */
+export const DEFINED_OBJECTS = `SELECT 'VIEW' AS kind, TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.VIEWS WHERE DEFINER = ?
+  UNION ALL SELECT ROUTINE_TYPE, ROUTINE_SCHEMA, ROUTINE_NAME FROM information_schema.ROUTINES WHERE DEFINER = ?
+  UNION ALL SELECT 'TRIGGER', TRIGGER_SCHEMA, TRIGGER_NAME FROM information_schema.TRIGGERS WHERE DEFINER = ?
+  UNION ALL SELECT 'EVENT', EVENT_SCHEMA, EVENT_NAME FROM information_schema.EVENTS WHERE DEFINER = ?`;
+
+/** information_schema writes a definer as `name@host`, unquoted. */
+export const definerOf = (user: string, host: string) => `${user}@${host}`;
+
+const DROP_KIND: Record<string, string> = {
+  VIEW: 'VIEW',
+  PROCEDURE: 'PROCEDURE',
+  FUNCTION: 'FUNCTION',
+  TRIGGER: 'TRIGGER',
+  EVENT: 'EVENT',
+};
+
+export function dropDefinedObject(object: { kind: string; db: string; name: string }): Statement | undefined {
+  const kind = DROP_KIND[object.kind];
+  return kind ? { sql: `DROP ${kind} IF EXISTS ${escapeId(object.db)}.${escapeId(object.name)}` } : undefined;
+}

@@ -1,0 +1,349 @@
+import { createConnection, type Connection, type SslOptions } from 'mysql2/promise';
+import type { Password } from '../secrets/password';
+import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
+import {
+  AuthenticationFailedError,
+  DatabaseError,
+  DatabaseUnreachableError,
+  InvalidIdentifierError,
+  UserOwnsObjectsError,
+} from './errors';
+import { checkIdentifier, suffixWithin } from './identifiers';
+import { account, type Flavour, type Statement } from './mysql-statements';
+import * as sql from './mysql-statements';
+import { parseGrants, syncStatements } from './mysql-grants';
+import { tlsOptions } from './tls';
+
+/**
+ * 32 is MySQL's limit since 5.7.8 (and Aurora MySQL's); MariaDB 10.x takes 128. The family
+ * uses 32, so a name that works on one server works on all, and clone names are the same.
+ */
+export const MAX_USERNAME = 32;
+const MAX_DATABASE = 64;
+const CLONE_SUFFIX = '_clone';
+const DEFAULT_USER_HOST = '%';
+// The server's own accounts, RDS's, and names that are keywords in account clauses.
+const RESERVED_USERS = /^(root|rds.*|mysql|mariadb_sys|public|none|current_user|current_role)$/i;
+// ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+const AUTH_FAILURES = new Set([1045, 1698]);
+// ER_NONEXISTING_GRANT, ER_NONEXISTING_TABLE_GRANT, ER_NONEXISTING_PROC_GRANT: nothing to revoke.
+const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
+
+interface DriverError {
+  code?: unknown;
+  errno?: unknown;
+  sqlState?: unknown;
+  sqlMessage?: unknown;
+}
+
+const asDriverError = (error: unknown): DriverError =>
+  typeof error === 'object' && error !== null ? (error as DriverError) : {};
+
+/**
+ * Our error for a driver error, built from its code and SQLSTATE only: mysql2 puts the whole
+ * statement on `err.sql`, and the logger prints every property and the `cause`.
+ */
+function driverFailure(
+  error: unknown,
+  what: string,
+  showMessage: boolean,
+  statementMs: number,
+): DatabaseError {
+  const { code, sqlState, sqlMessage } = asDriverError(error);
+  const codeText = typeof code === 'string' ? code : undefined;
+  const state = typeof sqlState === 'string' ? sqlState : undefined;
+  if (codeText === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+    return new DatabaseError(`${what} failed: no answer within ${statementMs} ms`, codeText);
+  }
+  if (state) {
+    // The server's message names accounts and objects; a statement that held a password
+    // shows only its codes (a syntax error would quote the text near the password).
+    const detail = showMessage && typeof sqlMessage === 'string' ? `: ${sqlMessage}` : '';
+    return new DatabaseError(
+      `${what} failed (${codeText ?? '?'}, SQLSTATE ${state})${detail}`,
+      codeText,
+      state,
+    );
+  }
+  return new DatabaseError(
+    `${what} failed: ${codeText ?? (error instanceof Error ? error.name : 'unknown error')}`,
+    codeText,
+  );
+}
+
+// Connection failures carry no statement, but only their kind is shown all the same.
+function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts): string {
+  const code = asDriverError(error).code;
+  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    return `the server does not offer TLS and TLS mode is ${endpoint.tls.mode} (dbauth never falls back to plaintext)`;
+  }
+  if (code === 'ETIMEDOUT') return `no answer within ${timeouts.connectMs} ms`;
+  // mysql2 replaces a TLS error's code with its own; Node's message (a fixed text) says which.
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (code === 'HANDSHAKE_SSL_ERROR' && typeof message === 'string' && /certificate|altname/i.test(message)) {
+    return `its TLS certificate could not be verified (${message.slice(0, 80)}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
+  }
+  if (typeof code === 'string' && /CERT|SIGNATURE|ALTNAME|SELF_SIGNED/.test(code)) {
+    return `its TLS certificate could not be verified (${code}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
+  }
+  if (typeof code === 'string') return code;
+  return `connection failed (${error instanceof Error ? error.name : 'unknown error'})`;
+}
+
+/** mysql2's TLS options: `verify-full` also checks the host name (mysql2's verifyIdentity). */
+function sslOf(endpoint: Endpoint): SslOptions | undefined {
+  const tls = tlsOptions(endpoint.tls, endpoint.host);
+  if (!tls) return undefined;
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized !== false,
+    verifyIdentity: endpoint.tls.mode === 'verify-full',
+    ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
+  };
+}
+
+class MysqlSession implements EngineSession {
+  readonly grantScope = 'database';
+
+  constructor(
+    private readonly connection: Connection,
+    readonly username: string,
+    private readonly userHost: string,
+    /** Users this session creates must use TLS: the session itself does. */
+    private readonly requireTls: boolean,
+    private readonly statementMs: number,
+    private readonly flavour: Flavour,
+  ) {}
+
+  async userExists(username: string): Promise<boolean> {
+    return (await this.rows('look up user', sql.USER_EXISTS, [username, this.userHost])).length > 0;
+  }
+
+  async createUser(username: string, password: Password): Promise<void> {
+    await this.createWith(username, password, this.requireTls);
+  }
+
+  async setPassword(username: string, password: Password): Promise<void> {
+    await this.run('set password', sql.setPassword(username, this.userHost, password));
+  }
+
+  async changeOwnPassword(password: Password): Promise<void> {
+    await this.run('change own password', sql.changeOwnPassword(password, this.flavour));
+  }
+
+  /** The clone is an account of its own with copies of the source's grants (MySQL has no membership to lean on). */
+  async cloneUser(source: string, clone: string, password: Password): Promise<void> {
+    await this.createWith(clone, password, this.requireTls || (await this.requiresTls(source)));
+    await this.syncClone(source, clone);
+  }
+
+  async syncClone(source: string, clone: string): Promise<void> {
+    const wanted = parseGrants(await this.grantsOf(source));
+    const has = parseGrants(await this.grantsOf(clone));
+    for (const statement of syncStatements(wanted, has, account(clone, this.userHost)))
+      await this.run('copy grant to clone', statement, NOTHING_TO_REVOKE);
+  }
+
+  async grant(username: string, grants: GrantSet): Promise<void> {
+    // Writing to the grant tables is becoming anyone: never grant on them.
+    if (/^(mysql|information_schema|performance_schema|sys)$/i.test(grants.database)) {
+      throw new InvalidIdentifierError(
+        'database name',
+        `${grants.database} is the server's own; set Database to the application's database`,
+      );
+    }
+    for (const statement of sql.grant(username, this.userHost, grants)) await this.run('grant', statement);
+  }
+
+  // Schemas mean nothing inside a MySQL database, so neither does schemaAccess.
+  async revoke(username: string, grants: GrantSet): Promise<void> {
+    for (const statement of sql.revoke(username, this.userHost, grants))
+      await this.run('revoke', statement, NOTHING_TO_REVOKE);
+  }
+
+  async dropUser(username: string, options: DropOptions): Promise<void> {
+    if (!(await this.userExists(username))) return;
+    const definer = sql.definerOf(username, this.userHost);
+    const defined = await this.rows<{ kind: string; db: string; name: string }>(
+      'find objects the user defines',
+      sql.DEFINED_OBJECTS,
+      [definer, definer, definer, definer],
+    );
+    if (defined.length > 0 && !options.dropOwnedObjects) {
+      throw new UserOwnsObjectsError(
+        username,
+        defined.length,
+        `user ${username} is the DEFINER of ${defined.length} view(s), routine(s), trigger(s) or event(s), which stop working without it; ` +
+          'set DropOwnedObjects: true to drop them with the user (MySQL cannot hand them to ReassignOwnedTo: recreate them under another definer first)',
+      );
+    }
+    for (const object of defined) {
+      const statement = sql.dropDefinedObject(object);
+      if (statement) await this.run('drop object the user defines', statement);
+    }
+    await this.run('drop user', sql.dropUser(username, this.userHost));
+  }
+
+  async proveAccess(grants: GrantSet): Promise<void> {
+    const query = sql.heldPrivileges(grants.database);
+    const held = new Set(
+      (await this.rows<{ privilege: string }>('check privileges', query.sql, query.params)).map(
+        (r) => r.privilege,
+      ),
+    );
+    const missing = sql.mysqlPrivileges(grants.privileges).filter((p) => !held.has(p));
+    if (missing.length > 0) {
+      throw new DatabaseError(`${this.username} lacks ${missing.join(', ')} on database ${grants.database}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.end().catch(() => this.connection.destroy());
+  }
+
+  private async createWith(username: string, password: Password, requireTls: boolean): Promise<void> {
+    if (await this.userExists(username)) {
+      await this.run('set password', sql.setPassword(username, this.userHost, password, requireTls));
+    } else {
+      await this.run('create user', sql.createUser(username, this.userHost, password, requireTls));
+    }
+  }
+
+  private async grantsOf(username: string): Promise<string[]> {
+    const rows = await this.rows('read grants', 'SHOW GRANTS FOR ?@?', [username, this.userHost]);
+    return rows.map((row) => String(Object.values(row)[0] ?? ''));
+  }
+
+  // SHOW CREATE USER holds the password hash: only whether it says REQUIRE is read from it.
+  private async requiresTls(username: string): Promise<boolean> {
+    const [row] = await this.rows('read user', 'SHOW CREATE USER ?@?', [username, this.userHost]);
+    const text = String(Object.values(row ?? {})[0] ?? '').replace(/'(?:[^'\\]|\\.)*'/g, "''");
+    return /\sREQUIRE\s+(SSL|X509|CIPHER|ISSUER|SUBJECT)\b/i.test(text);
+  }
+
+  private async run(what: string, statement: Statement, tolerated?: Set<number>): Promise<void> {
+    try {
+      await this.connection.query({ sql: statement.sql, timeout: this.statementMs });
+    } catch (error) {
+      const errno = asDriverError(error).errno;
+      if (typeof errno === 'number' && tolerated?.has(errno)) return;
+      throw driverFailure(error, what, !statement.sensitive, this.statementMs);
+    }
+  }
+
+  private async rows<T = Record<string, unknown>>(
+    what: string,
+    text: string,
+    values: unknown[],
+  ): Promise<T[]> {
+    try {
+      const [rows] = await this.connection.query({ sql: text, values, timeout: this.statementMs });
+      return rows as T[];
+    } catch (error) {
+      throw driverFailure(error, what, true, this.statementMs);
+    }
+  }
+}
+
+export const mysql: Engine = {
+  family: 'mysql',
+
+  validateUsername(username) {
+    checkIdentifier('user name', username, {
+      pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+      maxLength: MAX_USERNAME,
+      describe: 'letters, digits and underscores, starting with a letter or underscore',
+      reserved: RESERVED_USERS,
+    });
+  },
+
+  validateDatabaseName(database) {
+    checkIdentifier('database name', database, {
+      pattern: /^[A-Za-z_][A-Za-z0-9_-]*$/,
+      maxLength: MAX_DATABASE,
+      describe: 'letters, digits, underscores and hyphens, starting with a letter or underscore',
+      // `mysql` stays valid: it is where a master logs in when its secret names no database.
+      reserved: /^(information_schema|performance_schema|sys)$/i,
+    });
+  },
+
+  // MySQL has no schemas inside a database; names are still checked, so bad input fails alike.
+  validateSchemaName(schema) {
+    checkIdentifier('schema name', schema, {
+      pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+      maxLength: MAX_DATABASE,
+      describe: 'letters, digits and underscores, starting with a letter or underscore',
+    });
+  },
+
+  cloneUsername(username) {
+    return suffixWithin(username, CLONE_SUFFIX, MAX_USERNAME);
+  },
+
+  async connect(endpoint: Endpoint, login: Login, timeouts: Timeouts): Promise<EngineSession> {
+    const userHost = endpoint.userHost ?? DEFAULT_USER_HOST;
+    checkIdentifier('user host pattern (DBAUTH_MYSQL_USER_HOST)', userHost, {
+      pattern: /^[A-Za-z0-9.%_:-]+$/,
+      maxLength: 255,
+      describe: 'a host name, an IP address or a pattern of them with % and _',
+    });
+    const ssl = sslOf(endpoint);
+    let connection: Connection;
+    try {
+      connection = await createConnection({
+        host: endpoint.host,
+        port: endpoint.port,
+        database: endpoint.database,
+        user: login.username,
+        password: login.password.reveal(),
+        connectTimeout: timeouts.connectMs,
+        charset: 'utf8mb4',
+        multipleStatements: false,
+        ...(ssl ? { ssl } : {}),
+      });
+    } catch (error) {
+      const { errno, code, sqlState } = asDriverError(error);
+      const codeText = typeof code === 'string' ? code : undefined;
+      const state = typeof sqlState === 'string' ? sqlState : undefined;
+      if (typeof errno === 'number' && AUTH_FAILURES.has(errno)) {
+        throw new AuthenticationFailedError(login.username, endpoint.host, codeText, state);
+      }
+      if (state) {
+        throw driverFailure(
+          error,
+          `connect to ${endpoint.host}:${endpoint.port}/${endpoint.database}`,
+          true,
+          0,
+        );
+      }
+      throw new DatabaseUnreachableError(
+        endpoint.host,
+        endpoint.port,
+        whyUnreachable(error, endpoint, timeouts),
+      );
+    }
+    // A dropped connection emits 'error'; without a listener it would crash the process.
+    connection.on('error', () => undefined);
+    let flavour: Flavour;
+    try {
+      await connection.query({ sql: sql.SESSION_SETUP, timeout: timeouts.statementMs });
+      const [rows] = await connection.query({
+        sql: 'SELECT VERSION() AS version',
+        timeout: timeouts.statementMs,
+      });
+      const version = String((rows as { version?: unknown }[])[0]?.version ?? '');
+      flavour = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+    } catch (error) {
+      await connection.end().catch(() => connection.destroy());
+      throw driverFailure(error, 'set up session', true, timeouts.statementMs);
+    }
+    const session = new MysqlSession(
+      connection,
+      login.username,
+      userHost,
+      endpoint.tls.mode !== 'disable',
+      timeouts.statementMs,
+      flavour,
+    );
+    return session;
+  },
+};
