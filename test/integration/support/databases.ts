@@ -60,6 +60,8 @@ export interface TestDatabase {
   grantCreate(master: TestMaster, username: string): Promise<void>;
   /** Changes a password behind dbauth's back, as the server's superuser. */
   setPasswordAsAdmin(username: string, password: string): Promise<void>;
+  /** Drops a user behind dbauth's back, as the server's superuser. */
+  dropUserAsAdmin(master: TestMaster, username: string): Promise<void>;
 }
 
 export const postgres: TestDatabase = {
@@ -116,6 +118,12 @@ export const postgres: TestDatabase = {
   },
   async setPasswordAsAdmin(username, password) {
     await asPgAdmin((admin) => admin.query(`ALTER ROLE ${username} PASSWORD '${password}'`));
+  },
+  async dropUserAsAdmin(master, username) {
+    await asPgAdmin(
+      (admin) => admin.query(`DROP OWNED BY ${username}; DROP ROLE ${username}`),
+      master.database,
+    );
   },
 };
 
@@ -181,6 +189,9 @@ export const mariadb: TestDatabase = {
   },
   async setPasswordAsAdmin(username, password) {
     await asMariaAdmin((admin) => admin.query(`ALTER USER ?@'%' IDENTIFIED BY ?`, [username, password]));
+  },
+  async dropUserAsAdmin(_master, username) {
+    await asMariaAdmin((admin) => admin.query(`DROP USER ?@'%'`, [username]));
   },
 };
 
