@@ -34,7 +34,8 @@ function verdicts(bundles: BundleFigures[], flows: FlowFigures[], scale: ScaleFi
       `${b.initMs.median <= TARGETS.initMedianMs ? 'met ' : 'MISS'} cold init ${b.function}: median ${b.initMs.median} ms (target <= ${TARGETS.initMedianMs})`,
     );
   }
-  for (const f of flows.filter((flow) => flow.flow.startsWith('rotation'))) {
+  // The repeated rows show moto's stale BatchGetSecretValue (see flows.ts); the targets are for AWS's behaviour.
+  for (const f of flows.filter((flow) => flow.flow.startsWith('rotation') && !flow.flow.includes('again'))) {
     const strategy = f.flow.includes('alternating') ? 'alternating' : 'single';
     const maxConnections = TARGETS.rotationConnections[strategy] ?? 0;
     out.push(

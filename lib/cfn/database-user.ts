@@ -116,6 +116,9 @@ function tagsOf(plan: Plan): Record<string, string> {
     [TAGS.managedBy]: plan.managedBy,
     [TAGS.strategy]: props.Rotation?.Strategy ?? 'single',
     [TAGS.username]: props.Username,
+    [TAGS.engine]: plan.master.endpoint.engine,
+    [TAGS.host]: plan.master.endpoint.host,
+    [TAGS.database]: plan.master.endpoint.database,
     [TAGS.grants]: typeof props.Grants === 'string' ? props.Grants : props.Grants.join(','),
     [TAGS.schemas]: props.Schemas.join(','),
   };

@@ -34,8 +34,9 @@ export const alternatingUsers: RotationStrategy = {
   },
 
   async setSecret(context) {
-    const current = await context.current();
     const pending = await context.pendingOrFail();
+    // The pending version names the master (createSecret copied it): read both current versions at once.
+    const { current, master: prefetched } = await context.currentWithMaster(pending.masterarn);
     if (!current.masterarn) throw new MasterRequiredError(context.arn);
     const target = await context.targetOf(current);
     // The master acts only for a secret whose own credentials still work: a guard against
@@ -48,9 +49,13 @@ export const alternatingUsers: RotationStrategy = {
     if (pending.username !== base && pending.username !== clone) {
       throw new InvalidInputError(`the pending user ${pending.username} is neither ${base} nor ${clone}`);
     }
-    const master = await connectAsMaster(context.deps, current.masterarn, {
-      database: target.endpoint.database,
-    });
+    // The current version decides which master acts; the prefetched one counts only if it is that one.
+    const master = await connectAsMaster(
+      context.deps,
+      current.masterarn,
+      { database: target.endpoint.database },
+      current.masterarn === pending.masterarn ? prefetched : undefined,
+    );
     try {
       ensureSameServer(context, target, master);
       if ([base, clone].includes(master.masterUsername)) {

@@ -2,7 +2,7 @@ import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engine
 import { AuthenticationFailedError } from '../engines/errors';
 import type { EventPublisher } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
-import type { PasswordPolicy, SecretDescription } from '../secrets/secret-store';
+import type { PasswordPolicy, SecretDescription, SecretVersion } from '../secrets/secret-store';
 import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { TAGS, type Strategy } from '../secrets/tags';
@@ -57,6 +57,29 @@ export class RotationContext {
       return value;
     });
     return this.#current;
+  }
+
+  /**
+   * AWSCURRENT of this secret and of `masterId`, in one call when both are still to be read.
+   * The master's version comes back only if it could be read; callers read it alone otherwise.
+   */
+  async currentWithMaster(
+    masterId: string | undefined,
+  ): Promise<{ current: AppSecretValue; master?: SecretVersion }> {
+    if (!masterId || this.#current) return { current: await this.current() };
+    // A deployment without BatchGetSecretValue permission still rotates, one read at a time.
+    const versions = await this.deps.store.getCurrentOfEach([this.arn, masterId]).catch(() => []);
+    // Trust only what is AWSCURRENT now (moto's BatchGetSecretValue returns a stale version
+    // after a rotation moved the label; AWS does not): anything else is read alone.
+    const currentId = Object.entries(this.secret.versions).find(([, stages]) =>
+      stages.includes(AWSCURRENT),
+    )?.[0];
+    const own = versions.find((version) => version.arn === this.arn && version.versionId === currentId);
+    const master = versions.find(
+      (version) => version.arn !== this.arn && version.stages.includes(AWSCURRENT),
+    );
+    if (own) this.#current = Promise.resolve(parseAppSecret(this.arn, own.secretString));
+    return { current: await this.current(), ...(master ? { master } : {}) };
   }
 
   pending(): Promise<AppSecretValue | undefined> {

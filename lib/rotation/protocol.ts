@@ -5,6 +5,7 @@ import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
 import type { SecretDescription } from '../secrets/secret-store';
 import { serializeSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
+import { TAGS } from '../secrets/tags';
 import { alternatingUsers } from './alternating-users';
 import { RotationContext, type RotationDeps } from './context';
 import {
@@ -91,21 +92,31 @@ export interface StepResult {
   reason?: string;
 }
 
-/** Where the secret's user is, for events: never a password. */
+/**
+ * Where the secret's user is, for events: never a password. dbauth's own secrets say it in
+ * their tags (DescribeSecret, read anyway); others cost one read of the current version.
+ */
 async function detailOf(context: RotationContext | undefined, secretId: string): Promise<EventDetail> {
   if (!context) return { secretArn: secretId };
+  const { tags } = context.secret;
+  const base = { secretArn: context.arn, strategy: context.strategy };
+  if (tags[TAGS.engine] && tags[TAGS.host]) {
+    return {
+      ...base,
+      engine: tags[TAGS.engine],
+      host: tags[TAGS.host],
+      ...(tags[TAGS.database] ? { database: tags[TAGS.database] } : {}),
+      ...(tags[TAGS.username] ? { user: tags[TAGS.username] } : {}),
+    };
+  }
   const current = await context.current().catch(() => undefined);
+  if (!current) return base;
   return {
-    secretArn: context.arn,
-    strategy: context.strategy,
-    ...(current
-      ? {
-          engine: current.engine,
-          host: current.host,
-          ...(current.dbname ? { database: current.dbname } : {}),
-          user: current.username,
-        }
-      : {}),
+    ...base,
+    engine: current.engine,
+    host: current.host,
+    ...(current.dbname ? { database: current.dbname } : {}),
+    user: current.username,
   };
 }
 

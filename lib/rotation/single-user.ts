@@ -31,7 +31,9 @@ export const singleUser: RotationStrategy = {
     const target = await context.targetOf(pending);
     // Pending first: a retry of this step after it succeeded must not change anything.
     if (await context.canLogIn(target, pending)) return;
-    for (const known of [await context.current(), await context.previous()]) {
+    // Current, then previous: read one at a time, as the previous one is rarely needed.
+    for (const read of [() => context.current(), () => context.previous()]) {
+      const known = await read();
       if (!known || known.username !== pending.username) continue;
       const session = await context.tryLogin(target, known);
       if (!session) continue;

@@ -1,4 +1,5 @@
 import {
+  BatchGetSecretValueCommand,
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
@@ -128,6 +129,28 @@ export class SecretStore {
       stages: out.VersionStages ?? [],
       secretString: new Password(out.SecretString),
     };
+  }
+
+  /**
+   * The AWSCURRENT versions of several secrets in one call (BatchGetSecretValue). A secret that
+   * cannot be read is left out; its caller reads it alone and gets the error then.
+   */
+  async getCurrentOfEach(secretIds: string[]): Promise<SecretVersion[]> {
+    const out = await this.call('BatchGetSecretValue', secretIds.join(','), () =>
+      this.client.send(new BatchGetSecretValueCommand({ SecretIdList: secretIds })),
+    );
+    return (out.SecretValues ?? []).flatMap((entry) =>
+      entry.SecretString && entry.ARN
+        ? [
+            {
+              arn: entry.ARN,
+              versionId: entry.VersionId ?? '',
+              stages: entry.VersionStages ?? [],
+              secretString: new Password(entry.SecretString),
+            },
+          ]
+        : [],
+    );
   }
 
   async create(secret: NewSecret): Promise<{ arn: string; name: string }> {

@@ -10,6 +10,9 @@ export const TAGS = {
   username: 'dbauth:user',
   /** Comma-separated schemas the grants apply to (PostgreSQL). */
   schemas: 'dbauth:schemas',
+  /** The engine and host of the user's database: what events name, without reading the secret. */
+  engine: 'dbauth:engine',
+  host: 'dbauth:host',
   /** Event-driven path: the master secret that manages this secret's user. */
   master: 'dbauth:master',
   /** Event-driven path: the database of the user (default: the secret's `dbname`, or the master's). */

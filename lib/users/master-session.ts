@@ -2,7 +2,7 @@ import type { RdsSender } from '../aws/clients';
 import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
 import { AuthenticationFailedError } from '../engines/errors';
 import { DbauthError } from '../errors';
-import type { SecretDescription, SecretStore } from '../secrets/secret-store';
+import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/secret-store';
 import { parseMasterSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { resolveEndpoint, type EndpointOverrides, type TlsDefaults } from './endpoint';
@@ -45,8 +45,10 @@ export async function connectAsMaster(
   deps: MasterDeps,
   masterSecretId: string,
   overrides: EndpointOverrides = {},
+  /** The master's AWSCURRENT, when the caller read it already (in one call with others). */
+  prefetched?: SecretVersion,
 ): Promise<MasterAccess> {
-  const current = await deps.store.getVersion(masterSecretId, { stage: AWSCURRENT });
+  const current = prefetched ?? (await deps.store.getVersion(masterSecretId, { stage: AWSCURRENT }));
   const masterArn = current.arn;
   let described: SecretDescription | undefined;
   const describe = async () => (described ??= await deps.store.describe(masterArn));

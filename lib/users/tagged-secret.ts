@@ -54,7 +54,7 @@ export async function reconcileTaggedSecret(
     const outcome = await ensureUser(secret, user, full, master, deps);
     const grantsChanged = await ensureGrants(secret, config, user, master, outcome === 'created');
     await ensureRotation(secret, config, deps);
-    await ensureTags(secret, config, user.base, deps);
+    await ensureTags(secret, config, user.base, full, deps);
     const result = outcome === 'unchanged' && grantsChanged ? 'updated' : outcome;
     if (result !== 'unchanged') {
       await deps.publisher.publish(
@@ -255,6 +255,7 @@ async function ensureTags(
   secret: SecretDescription,
   config: TagConfig,
   base: string,
+  full: AppSecretValue,
   deps: TaggedSecretDeps,
 ): Promise<void> {
   const wanted = {
@@ -264,6 +265,8 @@ async function ensureTags(
     [TAGS.grants]: config.grantsLabel,
     [TAGS.schemas]: config.schemas.join(','),
     [TAGS.applied]: appliedTag(config),
+    [TAGS.engine]: full.engine,
+    [TAGS.host]: full.host,
   };
   // Our own TagResource comes back as an event: tag only what differs, so it settles.
   if (Object.entries(wanted).some(([key, value]) => secret.tags[key] !== value))

@@ -66,6 +66,8 @@ export async function createRotatableUser(
     ssl?: boolean | 'require' | 'verify-full';
     db?: TestDatabase;
     username?: string;
+    /** The engine/host/database tags dbauth writes on its secrets (events read them); default on. */
+    metadataTags?: boolean;
   },
 ): Promise<AppUser> {
   const db = options.db ?? postgres;
@@ -89,6 +91,9 @@ export async function createRotatableUser(
       'dbauth:user': username,
       'dbauth:grants': options.grants ?? 'readonly',
       'dbauth:schemas': 'public',
+      ...(options.metadataTags === false
+        ? {}
+        : { 'dbauth:engine': db.engine, 'dbauth:host': db.host, 'dbauth:database': master.database }),
     },
   );
   await enableRotation(secretArn);
