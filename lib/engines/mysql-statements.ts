@@ -1,4 +1,5 @@
-import { escape as literal, escapeId } from 'mysql2';
+// mysql2's own escaping library, without loading the driver at cold start.
+import { escape as literal, escapeId } from 'sql-escaper';
 import type { Password } from '../secrets/password';
 import type { GrantSet, Privilege } from './engine';
 

@@ -1,4 +1,4 @@
-import { createConnection, type Connection, type SslOptions } from 'mysql2/promise';
+import type { Connection, SslOptions } from 'mysql2/promise';
 import type { Password } from '../secrets/password';
 import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
 import {
@@ -287,6 +287,8 @@ export const mysql: Engine = {
       describe: 'a host name, an IP address or a pattern of them with % and _',
     });
     const ssl = sslOf(endpoint);
+    // Loaded on first use: a function serving PostgreSQL never pays for the MySQL driver.
+    const { createConnection } = await import('mysql2/promise');
     let connection: Connection;
     try {
       connection = await createConnection({

@@ -1,4 +1,4 @@
-import { escapeIdentifier as id, escapeLiteral as literal } from 'pg';
+import { escapeIdentifier as id, escapeLiteral as literal } from './pg-escape';
 import type { Password } from '../secrets/password';
 import { PRIVILEGES, type GrantSet, type Privilege } from './engine';
 import { scramVerifier } from './scram';

@@ -1,4 +1,5 @@
-import { Client, DatabaseError as PgDatabaseError, escapeIdentifier } from 'pg';
+import type { Client } from 'pg';
+import { escapeIdentifier } from './pg-escape';
 import type { Password } from '../secrets/password';
 import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
 import {
@@ -18,8 +19,13 @@ const RESERVED_ROLES =
   /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;
 const AUTH_FAILURES = new Set(['28P01', '28000']);
 
+/** An error the server sent (pg's DatabaseError): it has a severity and a SQLSTATE. */
+function isServerError(error: unknown): error is Error & { code?: string } {
+  return error instanceof Error && typeof (error as { severity?: unknown }).severity === 'string';
+}
+
 function driverFailure(error: unknown, what: string, showMessage: boolean): DatabaseError {
-  if (error instanceof PgDatabaseError) {
+  if (isServerError(error)) {
     // The server's own message names objects, never values, except for statements that hold
     // a password; those show only their SQLSTATE.
     const detail = showMessage ? `: ${error.message}` : '';
@@ -199,7 +205,9 @@ export const postgresql: Engine = {
   },
 
   async connect(endpoint: Endpoint, login: Login, timeouts: Timeouts): Promise<EngineSession> {
-    const client = new Client({
+    // Loaded on first use: a function serving MySQL never pays for the PostgreSQL driver.
+    const { Client } = await import('pg');
+    const client: Client = new Client({
       host: endpoint.host,
       port: endpoint.port,
       database: endpoint.database,
@@ -217,7 +225,7 @@ export const postgresql: Engine = {
       await client.connect();
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (error instanceof PgDatabaseError) {
+      if (isServerError(error)) {
         if (AUTH_FAILURES.has(error.code ?? '')) {
           throw new AuthenticationFailedError(login.username, endpoint.host, error.code, error.code);
         }
