@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { mysql } from '../lib/engines/mysql';
 import { postgresql } from '../lib/engines/postgresql';
+import type { TestDatabase } from '../test/integration/support/databases';
 import { makeHandler } from '../handlers/custom-resource';
 import { customResourceDeps, lambdaContext } from '../test/integration/support/deps';
 import { cfnEvent } from '../test/integration/support/cfn-events';
 import type { CfnResponseServer } from '../test/integration/support/cfn-server';
-import { createPgMaster, putPgMasterSecret, uniqueSuffix } from '../test/integration/support/postgres';
+import { uniqueSuffix } from '../test/integration/support/postgres';
 import {
   createRotatableUser,
   rotate,
@@ -30,9 +32,15 @@ export interface FlowFigures {
 const RUNS = 20;
 const connections = new ConnectionCounter();
 connections.attach(postgresql);
+connections.attach(mysql);
 
 /** Runs `once` RUNS times, counting calls and connections of each run. */
-async function measure(flow: string, calls: CallCounter, once: () => Promise<void>): Promise<FlowFigures> {
+async function measure(
+  flow: string,
+  engine: string,
+  calls: CallCounter,
+  once: () => Promise<void>,
+): Promise<FlowFigures> {
   const walls: number[] = [];
   const totals: number[] = [];
   let last: Record<string, number> = {};
@@ -51,7 +59,7 @@ async function measure(flow: string, calls: CallCounter, once: () => Promise<voi
   }
   return {
     flow,
-    engine: 'postgres',
+    engine,
     runs: RUNS,
     secretsManagerCalls: last,
     secretsManagerTotal: Math.max(...totals),
@@ -67,8 +75,8 @@ async function measure(flow: string, calls: CallCounter, once: () => Promise<voi
  * moto only: after UpdateSecretVersionStage moved AWSCURRENT, moto's BatchGetSecretValue
  * returns the old version (AWS returns AWSCURRENT), so dbauth reads the current one alone.
  */
-export async function measureRotations(): Promise<FlowFigures[]> {
-  const master = await createPgMaster();
+export async function measureRotations(db: TestDatabase): Promise<FlowFigures[]> {
+  const master = await db.createMaster();
   const figures: FlowFigures[] = [];
   for (const strategy of ['single', 'alternating'] as const) {
     const deps = rotateDeps();
@@ -76,17 +84,17 @@ export async function measureRotations(): Promise<FlowFigures[]> {
     calls.attach(deps.store.client);
     const handler = rotateHandler(deps);
     const fresh: AppUser[] = [];
-    for (let run = 0; run < RUNS; run += 1) fresh.push(await createRotatableUser(master, { strategy }));
+    for (let run = 0; run < RUNS; run += 1) fresh.push(await createRotatableUser(master, { strategy, db }));
     figures.push(
-      await measure(`rotation (${strategy} user)`, calls, async () => {
+      await measure(`rotation (${strategy} user)`, db.engine, calls, async () => {
         const user = fresh.shift();
         if (!user) throw new Error('no user left');
         await rotate(user.secretArn, { handler });
       }),
     );
-    const repeated = await createRotatableUser(master, { strategy });
+    const repeated = await createRotatableUser(master, { strategy, db });
     figures.push(
-      await measure(`rotation (${strategy} user, again and again)`, calls, async () => {
+      await measure(`rotation (${strategy} user, again and again)`, db.engine, calls, async () => {
         await rotate(repeated.secretArn, { handler });
       }),
     );
@@ -95,15 +103,18 @@ export async function measureRotations(): Promise<FlowFigures[]> {
 }
 
 /** A Custom::DatabaseUser Create and its Delete. */
-export async function measureCustomResource(server: CfnResponseServer): Promise<FlowFigures[]> {
-  const master = await createPgMaster();
-  const masterArn = await putPgMasterSecret(master);
+export async function measureCustomResource(
+  server: CfnResponseServer,
+  db: TestDatabase,
+): Promise<FlowFigures[]> {
+  const master = await db.createMaster();
+  const masterArn = await db.putMasterSecret(master);
   const deps = customResourceDeps();
   const calls = new CallCounter();
   calls.attach(deps.store.client);
   const counted = makeHandler(deps);
   const created: { id: string; properties: Record<string, unknown>; stackId: string }[] = [];
-  const create = await measure('custom resource Create', calls, async () => {
+  const create = await measure('custom resource Create', db.engine, calls, async () => {
     const properties = {
       MasterSecretArn: masterArn,
       Username: `bench_${uniqueSuffix()}`,
@@ -114,7 +125,7 @@ export async function measureCustomResource(server: CfnResponseServer): Promise<
     if (response.Status !== 'SUCCESS') throw new Error(`Create failed: ${response.Reason}`);
     created.push({ id: response.PhysicalResourceId, properties, stackId });
   });
-  const remove = await measure('custom resource Delete', calls, async () => {
+  const remove = await measure('custom resource Delete', db.engine, calls, async () => {
     const next = created.shift();
     if (!next) throw new Error('nothing to delete');
     const response = await counted(

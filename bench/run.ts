@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CfnResponseServer } from '../test/integration/support/cfn-server';
+import { TEST_DATABASES } from '../test/integration/support/databases';
 import { measureBundles, type BundleFigures } from './bundles';
 import { measureCustomResource, measureRotations, type FlowFigures } from './flows';
 import { measureScale, type ScaleFigures } from './scale';
@@ -39,20 +40,20 @@ function verdicts(bundles: BundleFigures[], flows: FlowFigures[], scale: ScaleFi
     const strategy = f.flow.includes('alternating') ? 'alternating' : 'single';
     const maxConnections = TARGETS.rotationConnections[strategy] ?? 0;
     out.push(
-      `${f.secretsManagerTotal <= TARGETS.rotationCalls ? 'met ' : 'MISS'} ${f.flow}: ${f.secretsManagerTotal} Secrets Manager calls (target <= ${TARGETS.rotationCalls})`,
+      `${f.secretsManagerTotal <= TARGETS.rotationCalls ? 'met ' : 'MISS'} ${f.flow} on ${f.engine}: ${f.secretsManagerTotal} Secrets Manager calls (target <= ${TARGETS.rotationCalls})`,
     );
     out.push(
-      `${f.connectionAttempts <= maxConnections ? 'met ' : 'MISS'} ${f.flow}: ${f.connectionAttempts} connection attempts (target <= ${maxConnections})`,
+      `${f.connectionAttempts <= maxConnections ? 'met ' : 'MISS'} ${f.flow} on ${f.engine}: ${f.connectionAttempts} connection attempts (target <= ${maxConnections})`,
     );
     out.push(
-      `${f.wallMs.median <= TARGETS.rotationWallMedianMs ? 'met ' : 'MISS'} ${f.flow}: median ${f.wallMs.median} ms (target <= ${TARGETS.rotationWallMedianMs})`,
+      `${f.wallMs.median <= TARGETS.rotationWallMedianMs ? 'met ' : 'MISS'} ${f.flow} on ${f.engine}: median ${f.wallMs.median} ms (target <= ${TARGETS.rotationWallMedianMs})`,
     );
   }
   for (const s of scale) {
     out.push(
-      `${s.peakConnections <= s.concurrencyCap ? 'met ' : 'MISS'} ${s.phase}: peak ${s.peakConnections} connections (cap ${s.concurrencyCap})`,
+      `${s.peakConnections <= s.concurrencyCap ? 'met ' : 'MISS'} ${s.phase} on ${s.engine}: peak ${s.peakConnections} connections (cap ${s.concurrencyCap})`,
     );
-    out.push(`${s.failures === 0 ? 'met ' : 'MISS'} ${s.phase}: ${s.failures} failures`);
+    out.push(`${s.failures === 0 ? 'met ' : 'MISS'} ${s.phase} on ${s.engine}: ${s.failures} failures`);
   }
   return out;
 }
@@ -69,7 +70,10 @@ async function main(): Promise<void> {
         bundles.map((b) => [b.function, b.zipBytes, b.initMs.median, b.initMs.max, b.sinceStartMs.median]),
       ),
     );
-    const flows = [...(await measureRotations()), ...(await measureCustomResource(server))];
+    const flows: FlowFigures[] = [];
+    for (const db of TEST_DATABASES) {
+      flows.push(...(await measureRotations(db)), ...(await measureCustomResource(server, db)));
+    }
     console.log('\nPer request (20 runs each; calls counted by an SDK middleware)\n');
     console.log(
       table(
@@ -88,7 +92,8 @@ async function main(): Promise<void> {
         ]),
       ),
     );
-    const scale = await measureScale(server);
+    const scale: ScaleFigures[] = [];
+    for (const db of TEST_DATABASES) scale.push(...(await measureScale(server, db)));
     console.log('\nScale (one database, functions capped at their reserved concurrency)\n');
     console.log(
       table(

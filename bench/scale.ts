@@ -3,12 +3,9 @@ import { makeHandler } from '../handlers/custom-resource';
 import { cfnEvent } from '../test/integration/support/cfn-events';
 import type { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { customResourceDeps, lambdaContext } from '../test/integration/support/deps';
-import {
-  asPgAdmin,
-  createPgMaster,
-  putPgMasterSecret,
-  uniqueSuffix,
-} from '../test/integration/support/postgres';
+import type { TestDatabase } from '../test/integration/support/databases';
+import { asMariaAdmin } from '../test/integration/support/mariadb';
+import { asPgAdmin, uniqueSuffix } from '../test/integration/support/postgres';
 import { enableRotation, rotate, rotateHandler } from '../test/integration/support/rotation';
 import { round, withConcurrency } from './stats';
 
@@ -23,20 +20,36 @@ export interface ScaleFigures {
   failures: number;
 }
 
-/** Samples the server's connections to `database` (the sampler's own excluded) until stopped. */
-function sampleConnections(database: string): { stop: () => Promise<number> } {
-  let peak = 0;
-  let running = true;
-  const loop = asPgAdmin(async (admin) => {
-    while (running) {
+/** The server's connections to `database`, the asking one excluded. */
+async function countConnections(db: TestDatabase, database: string): Promise<number> {
+  if (db.family === 'postgresql') {
+    return asPgAdmin(async (admin) => {
       const { rows } = await admin.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
         [database],
       );
-      peak = Math.max(peak, rows[0]?.n ?? 0);
+      return rows[0]?.n ?? 0;
+    });
+  }
+  return asMariaAdmin(async (admin) => {
+    const [rows] = await admin.query(
+      `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()`,
+      [database],
+    );
+    return Number((rows as { n: number }[])[0]?.n ?? 0);
+  });
+}
+
+/** Samples the server's connections to `database` until stopped; resolves to the peak. */
+function sampleConnections(db: TestDatabase, database: string): { stop: () => Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      peak = Math.max(peak, await countConnections(db, database));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-  });
+  })();
   return {
     stop: async () => {
       running = false;
@@ -48,11 +61,12 @@ function sampleConnections(database: string): { stop: () => Promise<number> } {
 
 async function phase(
   name: string,
+  db: TestDatabase,
   database: string,
   cap: number,
   tasks: (() => Promise<void>)[],
 ): Promise<ScaleFigures> {
-  const sampler = sampleConnections(database);
+  const sampler = sampleConnections(db, database);
   const started = performance.now();
   const results = await withConcurrency(cap, tasks);
   const wallMs = round(performance.now() - started, 0);
@@ -60,7 +74,7 @@ async function phase(
   const failures = results.filter((result) => result.status === 'rejected').length;
   return {
     phase: name,
-    engine: 'postgres',
+    engine: db.engine,
     count: tasks.length,
     concurrencyCap: cap,
     peakConnections,
@@ -72,15 +86,17 @@ async function phase(
 /** 100 users bootstrapped at once, then their 100 secrets rotated at once, under the cap. */
 export async function measureScale(
   server: CfnResponseServer,
+  db: TestDatabase,
   count = 100,
   cap = 10,
 ): Promise<ScaleFigures[]> {
-  const master = await createPgMaster();
-  const masterArn = await putPgMasterSecret(master);
+  const master = await db.createMaster();
+  const masterArn = await db.putMasterSecret(master);
   const handler = makeHandler(customResourceDeps());
   const secrets: string[] = [];
   const bootstrap = await phase(
     `${count} users created`,
+    db,
     master.database,
     cap,
     Array.from({ length: count }, () => async () => {
@@ -99,6 +115,7 @@ export async function measureScale(
   const rotator = rotateHandler();
   const rotation = await phase(
     `${secrets.length} secrets rotated`,
+    db,
     master.database,
     cap,
     secrets.map((arn) => async () => {
