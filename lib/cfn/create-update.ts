@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import type { GrantSet } from '../engines/engine';
+import { InvalidInputError } from '../errors';
+import type { Password } from '../secrets/password';
+import type { SecretDescription, SecretStore } from '../secrets/secret-store';
+import { parseAppSecret, serializeSecret, type AppSecretValue } from '../secrets/secret-value';
+import { AWSCURRENT } from '../secrets/stages';
+import { TAGS } from '../secrets/tags';
+import { privilegesOf } from '../users/grants';
+import { changeGrants, ensureUser, removeUser } from '../users/lifecycle';
+import { connectAsMaster } from '../users/master-session';
+import type { CustomResourceEvent, Outcome } from './event';
+import { physicalIdOf } from './identity';
+import {
+  applyRotation,
+  outcomeOf,
+  overridesOf,
+  secretValueOf,
+  tagsOf,
+  type DatabaseUserDeps,
+  type Plan,
+} from './plan';
+import { parseProperties } from './properties';
+
+/** Create: a new secret and user, or the same ones again when CloudFormation resends. */
+export async function createWithPlan(
+  plan: Plan,
+  deps: DatabaseUserDeps,
+  adoptExisting: boolean,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const { store } = deps;
+  const { session } = plan.master;
+  const { Username: username } = plan.props;
+  const existing = await store.find(plan.secretName);
+  const userExisted = await session.userExists(username);
+  let secret: { arn: string; name: string };
+  let password: Password;
+  if (existing) {
+    if (existing.tags[TAGS.managedBy] !== plan.managedBy) {
+      throw new InvalidInputError(
+        `a secret named ${plan.secretName} exists and is not managed by this resource`,
+      );
+    }
+    // A resend of a Create that got this far: keep its password.
+    const stored = parseAppSecret(existing.arn, await store.getString(existing.arn, { stage: AWSCURRENT }));
+    if (stored.username !== username) {
+      throw new InvalidInputError(
+        `secret ${plan.secretName} holds the login of user ${stored.username}, not ${username}: give the secret another name`,
+      );
+    }
+    password = stored.password;
+    secret = existing;
+  } else {
+    if (userExisted && !adoptExisting) {
+      throw new InvalidInputError(
+        `user ${username} already exists on ${plan.identity.host}; set AdoptExistingUser: true to manage it (its password will change)`,
+      );
+    }
+    password = await store.randomPassword({
+      ...deps.passwordPolicy,
+      length: plan.props.PasswordLength,
+      excludeCharacters: plan.props.ExcludeCharacters ?? deps.passwordPolicy.excludeCharacters,
+    });
+    signal.throwIfAborted();
+    secret = await store.create({
+      name: plan.secretName,
+      secretString: serializeSecret(secretValueOf(plan, password)),
+      description:
+        plan.props.Description ?? `Database user ${username} on ${plan.identity.host}, managed by dbauth`,
+      ...(plan.props.KmsKeyId ? { kmsKeyId: plan.props.KmsKeyId } : {}),
+      tags: tagsOf(plan),
+      // CreateSecret is idempotent on its token: two racing resends make one secret.
+      clientRequestToken: createHash('sha256').update(`${plan.managedBy}|${plan.secretName}`).digest('hex'),
+    });
+  }
+  try {
+    signal.throwIfAborted();
+    await ensureUser(session, { username, password, grants: plan.grants });
+    await applyRotation(store, plan, secret.arn, undefined, deps);
+    // Done after CloudFormation was told FAILED: it will never Delete this, so undo it.
+    signal.throwIfAborted();
+  } catch (error) {
+    // Undo what this attempt made, so a failed Create leaves nothing behind.
+    if (!existing)
+      await store
+        .delete(secret.arn, { force: true })
+        .catch(() => deps.warn('could not remove secret', { secret: secret.arn }));
+    if (!userExisted) {
+      await removeUser(session, { username }, { dropOwnedObjects: true }).catch(() =>
+        deps.warn('could not remove user', { username }),
+      );
+    }
+    throw error;
+  }
+  return outcomeOf(plan, secret);
+}
+
+/** Update: grants by diff in place; a new identity is a new user (CloudFormation deletes the old). */
+export async function updateWithPlan(
+  plan: Plan,
+  event: CustomResourceEvent,
+  deps: DatabaseUserDeps,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const { store } = deps;
+  const old = parseProperties(event.OldResourceProperties ?? {});
+  if (physicalIdOf(plan.identity) !== event.PhysicalResourceId) {
+    // A replacement: CloudFormation then deletes the old resource, and with it the secret of
+    // the old name. Sharing that name would hand the new user the old user's secret, then lose it.
+    if (plan.props.SecretName !== undefined && plan.props.SecretName === old.SecretName) {
+      throw new InvalidInputError(
+        'a new Username or server replaces the user, and the new user needs a new SecretName (or none, for a generated one)',
+      );
+    }
+    return createWithPlan(plan, deps, false, signal);
+  }
+  if (plan.props.SecretName !== old.SecretName) {
+    throw new InvalidInputError(
+      'SecretName cannot change in place: give the resource a new logical id instead',
+    );
+  }
+  const secret = await store.find(plan.secretName);
+  // The secret was deleted behind CloudFormation's back: make it again for the same user.
+  if (!secret) return createWithPlan(plan, deps, true, signal);
+  const current = parseAppSecret(secret.arn, await store.getString(secret.arn, { stage: AWSCURRENT }));
+  const from: GrantSet = {
+    database: current.dbname ?? plan.grants.database,
+    schemas: old.Schemas,
+    privileges: privilegesOf(old.Grants),
+  };
+  signal.throwIfAborted();
+  await moveGrants(plan, from, deps);
+  await refreshSecret(store, plan, secret, current);
+  await applyRotation(store, plan, secret.arn, old.Rotation, deps);
+  return outcomeOf(plan, secret);
+}
+
+async function moveGrants(plan: Plan, from: GrantSet, deps: DatabaseUserDeps): Promise<void> {
+  const user = { username: plan.props.Username, ...(plan.clone ? { clone: plan.clone } : {}) };
+  if (from.database === plan.grants.database)
+    return changeGrants(plan.master.session, user, from, plan.grants);
+  // Another database: revoke there (PostgreSQL grants live per database), grant here.
+  const oldSide = await connectAsMaster(deps, plan.props.MasterSecretArn, {
+    ...overridesOf(plan.props),
+    host: plan.identity.host,
+    port: plan.identity.port,
+    database: from.database,
+  });
+  try {
+    await changeGrants(oldSide.session, user, from, { ...from, schemas: [], privileges: [] });
+  } finally {
+    await oldSide.session.close();
+  }
+  await changeGrants(plan.master.session, user, { ...plan.grants, schemas: [], privileges: [] }, plan.grants);
+}
+
+/** Keeps the secret's JSON, description, key and tags in line with the properties. */
+async function refreshSecret(
+  store: SecretStore,
+  plan: Plan,
+  secret: SecretDescription,
+  current: AppSecretValue,
+): Promise<void> {
+  // With alternating users the current login may be the clone: its password is the clone's.
+  const login = current.username === plan.clone ? plan.clone : plan.props.Username;
+  const wanted = { ...current, ...secretValueOf(plan, current.password), username: login };
+  if (serializeSecret(wanted).reveal() !== serializeSecret(current).reveal()) {
+    await store.putString(secret.arn, serializeSecret(wanted));
+  }
+  const { Description, KmsKeyId } = plan.props;
+  if (Description || KmsKeyId) {
+    await store.update(secret.arn, {
+      ...(Description ? { description: Description } : {}),
+      ...(KmsKeyId ? { kmsKeyId: KmsKeyId } : {}),
+    });
+  }
+  const tags = tagsOf(plan);
+  if (Object.entries(tags).some(([key, value]) => secret.tags[key] !== value))
+    await store.tag(secret.arn, tags);
+}

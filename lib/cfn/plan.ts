@@ -1,0 +1,154 @@
+/** What a Custom::DatabaseUser request derives from its properties and the master secret. */
+import type { GrantSet } from '../engines/engine';
+import { InvalidInputError } from '../errors';
+import type { EventPublisher } from '../events/publisher';
+import type { Password } from '../secrets/password';
+import type { PasswordPolicy, SecretStore } from '../secrets/secret-store';
+import type { AppSecretValue } from '../secrets/secret-value';
+import { TAGS } from '../secrets/tags';
+import { privilegesOf } from '../users/grants';
+import { connectAsMaster, type MasterAccess, type MasterDeps } from '../users/master-session';
+import type { CustomResourceEvent, Outcome } from './event';
+import { defaultSecretName, physicalIdOf, type UserIdentity } from './identity';
+import type { DatabaseUserProperties } from './properties';
+
+export interface DatabaseUserDeps extends MasterDeps {
+  /** Where `Database User Created/Updated/Dropped` go; publishing never fails a request. */
+  publisher: EventPublisher;
+  /** The rotation function that `Rotation` attaches; unset where none is deployed. */
+  rotationLambdaArn?: string;
+  defaultRotationSchedule: string;
+  passwordPolicy: PasswordPolicy;
+  /** Reports cleanup that failed after an error, which must not hide the error. */
+  warn: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** Everything a request derives from its properties and the master secret. */
+export interface Plan {
+  props: DatabaseUserProperties;
+  master: MasterAccess;
+  identity: UserIdentity;
+  grants: GrantSet;
+  clone?: string;
+  secretName: string;
+  managedBy: string;
+}
+
+export const managedByOf = (event: CustomResourceEvent) =>
+  `cloudformation:${event.StackId}/${event.LogicalResourceId}`;
+
+export function overridesOf(props: DatabaseUserProperties) {
+  return {
+    ...(props.Engine ? { engine: props.Engine } : {}),
+    ...(props.Host ? { host: props.Host } : {}),
+    ...(props.Port ? { port: props.Port } : {}),
+    ...(props.Database ? { database: props.Database } : {}),
+    ...(props.Ssl !== undefined ? { ssl: props.Ssl } : {}),
+  };
+}
+
+export async function planFor(
+  event: CustomResourceEvent,
+  props: DatabaseUserProperties,
+  deps: DatabaseUserDeps,
+): Promise<Plan> {
+  if (props.Rotation?.Enabled && !deps.rotationLambdaArn) {
+    throw new InvalidInputError('Rotation is set, but this dbauth deployment has no rotation function');
+  }
+  const master = await connectAsMaster(deps, props.MasterSecretArn, overridesOf(props));
+  try {
+    const { engine, endpoint } = master;
+    engine.validateUsername(props.Username);
+    props.Schemas.forEach((schema) => engine.validateSchemaName(schema));
+    if (props.ReassignOwnedTo) engine.validateUsername(props.ReassignOwnedTo);
+    const clone =
+      props.Rotation?.Strategy === 'alternating' ? engine.cloneUsername(props.Username) : undefined;
+    if ([props.Username, clone].includes(master.masterUsername)) {
+      throw new InvalidInputError(`user name ${props.Username} is the master user's: choose another`);
+    }
+    const identity = {
+      family: engine.family,
+      host: endpoint.host,
+      port: endpoint.port,
+      username: props.Username,
+    };
+    return {
+      props,
+      master,
+      identity,
+      grants: { database: endpoint.database, schemas: props.Schemas, privileges: privilegesOf(props.Grants) },
+      ...(clone ? { clone } : {}),
+      secretName: props.SecretName ?? defaultSecretName(event.StackId, event.LogicalResourceId, identity),
+      managedBy: managedByOf(event),
+    };
+  } catch (error) {
+    await master.session.close();
+    throw error;
+  }
+}
+
+export function secretValueOf(plan: Plan, password: Password): AppSecretValue {
+  const { endpoint, masterArn } = plan.master;
+  return {
+    engine: endpoint.engine,
+    host: endpoint.host,
+    port: endpoint.port,
+    username: plan.props.Username,
+    password,
+    dbname: endpoint.database,
+    masterarn: masterArn,
+    ...(plan.props.Ssl !== undefined ? { ssl: plan.props.Ssl } : {}),
+  };
+}
+
+export function tagsOf(plan: Plan): Record<string, string> {
+  const { props } = plan;
+  return {
+    ...Object.fromEntries(props.Tags.map((tag) => [tag.Key, tag.Value])),
+    [TAGS.managedBy]: plan.managedBy,
+    [TAGS.strategy]: props.Rotation?.Strategy ?? 'single',
+    [TAGS.username]: props.Username,
+    [TAGS.engine]: plan.master.endpoint.engine,
+    [TAGS.host]: plan.master.endpoint.host,
+    [TAGS.database]: plan.master.endpoint.database,
+    [TAGS.grants]: typeof props.Grants === 'string' ? props.Grants : props.Grants.join(','),
+    [TAGS.schemas]: props.Schemas.join(','),
+  };
+}
+
+export function outcomeOf(plan: Plan, secret: { arn: string; name: string }): Outcome {
+  const { endpoint } = plan.master;
+  return {
+    physicalResourceId: physicalIdOf(plan.identity),
+    data: {
+      SecretArn: secret.arn,
+      SecretName: secret.name,
+      Username: plan.props.Username,
+      Database: endpoint.database,
+      Host: endpoint.host,
+      Port: String(endpoint.port),
+      Engine: endpoint.engine,
+    },
+  };
+}
+
+export async function applyRotation(
+  store: SecretStore,
+  plan: Plan,
+  secretArn: string,
+  was: DatabaseUserProperties['Rotation'],
+  deps: DatabaseUserDeps,
+): Promise<void> {
+  const wanted = plan.props.Rotation;
+  if (wanted?.Enabled && deps.rotationLambdaArn) {
+    if (JSON.stringify(wanted) === JSON.stringify(was)) return;
+    await store.attachRotation(secretArn, {
+      lambdaArn: deps.rotationLambdaArn,
+      ...(wanted.AutomaticallyAfterDays
+        ? { automaticallyAfterDays: wanted.AutomaticallyAfterDays }
+        : { scheduleExpression: wanted.Schedule ?? deps.defaultRotationSchedule }),
+    });
+  } else if (was?.Enabled) {
+    await store.detachRotation(secretArn);
+  }
+}
