@@ -1,4 +1,4 @@
-import type { Connection, SslOptions } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import type { Password } from '../secrets/password';
 import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
 import {
@@ -12,7 +12,7 @@ import { checkIdentifier, suffixWithin } from './identifiers';
 import { account, type Flavour, type Statement } from './mysql-statements';
 import * as sql from './mysql-statements';
 import { parseGrants, syncStatements } from './mysql-grants';
-import { tlsOptions } from './tls';
+import { asDriverError, driverFailure, sslOf, whyUnreachable } from './mysql-driver';
 
 /**
  * 32 is MySQL's limit since 5.7.8 (and Aurora MySQL's); MariaDB 10.x takes 128. The family
@@ -28,78 +28,6 @@ const RESERVED_USERS = /^(root|rds.*|mysql|mariadb_sys|public|none|current_user|
 const AUTH_FAILURES = new Set([1045, 1698]);
 // ER_NONEXISTING_GRANT, ER_NONEXISTING_TABLE_GRANT, ER_NONEXISTING_PROC_GRANT: nothing to revoke.
 const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
-
-interface DriverError {
-  code?: unknown;
-  errno?: unknown;
-  sqlState?: unknown;
-  sqlMessage?: unknown;
-}
-
-const asDriverError = (error: unknown): DriverError =>
-  typeof error === 'object' && error !== null ? (error as DriverError) : {};
-
-/**
- * Our error for a driver error, built from its code and SQLSTATE only: mysql2 puts the whole
- * statement on `err.sql`, and the logger prints every property and the `cause`.
- */
-function driverFailure(
-  error: unknown,
-  what: string,
-  showMessage: boolean,
-  statementMs: number,
-): DatabaseError {
-  const { code, sqlState, sqlMessage } = asDriverError(error);
-  const codeText = typeof code === 'string' ? code : undefined;
-  const state = typeof sqlState === 'string' ? sqlState : undefined;
-  if (codeText === 'PROTOCOL_SEQUENCE_TIMEOUT') {
-    return new DatabaseError(`${what} failed: no answer within ${statementMs} ms`, codeText);
-  }
-  if (state) {
-    // The server's message names accounts and objects; a statement that held a password
-    // shows only its codes (a syntax error would quote the text near the password).
-    const detail = showMessage && typeof sqlMessage === 'string' ? `: ${sqlMessage}` : '';
-    return new DatabaseError(
-      `${what} failed (${codeText ?? '?'}, SQLSTATE ${state})${detail}`,
-      codeText,
-      state,
-    );
-  }
-  return new DatabaseError(
-    `${what} failed: ${codeText ?? (error instanceof Error ? error.name : 'unknown error')}`,
-    codeText,
-  );
-}
-
-// Connection failures carry no statement, but only their kind is shown all the same.
-function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts): string {
-  const code = asDriverError(error).code;
-  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
-    return `the server does not offer TLS and TLS mode is ${endpoint.tls.mode} (dbauth never falls back to plaintext)`;
-  }
-  if (code === 'ETIMEDOUT') return `no answer within ${timeouts.connectMs} ms`;
-  // mysql2 replaces a TLS error's code with its own; Node's message (a fixed text) says which.
-  const message = (error as { message?: unknown } | undefined)?.message;
-  if (code === 'HANDSHAKE_SSL_ERROR' && typeof message === 'string' && /certificate|altname/i.test(message)) {
-    return `its TLS certificate could not be verified (${message.slice(0, 80)}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
-  }
-  if (typeof code === 'string' && /CERT|SIGNATURE|ALTNAME|SELF_SIGNED/.test(code)) {
-    return `its TLS certificate could not be verified (${code}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
-  }
-  if (typeof code === 'string') return code;
-  return `connection failed (${error instanceof Error ? error.name : 'unknown error'})`;
-}
-
-/** mysql2's TLS options: `verify-full` also checks the host name (mysql2's verifyIdentity). */
-function sslOf(endpoint: Endpoint): SslOptions | undefined {
-  const tls = tlsOptions(endpoint.tls, endpoint.host);
-  if (!tls) return undefined;
-  return {
-    rejectUnauthorized: tls.rejectUnauthorized !== false,
-    verifyIdentity: endpoint.tls.mode === 'verify-full',
-    ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
-  };
-}
 
 class MysqlSession implements EngineSession {
   readonly grantScope = 'database';

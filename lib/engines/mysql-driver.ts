@@ -1,0 +1,77 @@
+// mysql2's errors and TLS options, turned into dbauth's: no error of ours carries SQL text.
+import type { SslOptions } from 'mysql2/promise';
+import type { Endpoint, Timeouts } from './engine';
+import { DatabaseError } from './errors';
+import { tlsOptions } from './tls';
+
+export interface DriverError {
+  code?: unknown;
+  errno?: unknown;
+  sqlState?: unknown;
+  sqlMessage?: unknown;
+}
+
+export const asDriverError = (error: unknown): DriverError =>
+  typeof error === 'object' && error !== null ? (error as DriverError) : {};
+
+/**
+ * Our error for a driver error, built from its code and SQLSTATE only: mysql2 puts the whole
+ * statement on `err.sql`, and the logger prints every property and the `cause`.
+ */
+export function driverFailure(
+  error: unknown,
+  what: string,
+  showMessage: boolean,
+  statementMs: number,
+): DatabaseError {
+  const { code, sqlState, sqlMessage } = asDriverError(error);
+  const codeText = typeof code === 'string' ? code : undefined;
+  const state = typeof sqlState === 'string' ? sqlState : undefined;
+  if (codeText === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+    return new DatabaseError(`${what} failed: no answer within ${statementMs} ms`, codeText);
+  }
+  if (state) {
+    // The server's message names accounts and objects; a statement that held a password
+    // shows only its codes (a syntax error would quote the text near the password).
+    const detail = showMessage && typeof sqlMessage === 'string' ? `: ${sqlMessage}` : '';
+    return new DatabaseError(
+      `${what} failed (${codeText ?? '?'}, SQLSTATE ${state})${detail}`,
+      codeText,
+      state,
+    );
+  }
+  return new DatabaseError(
+    `${what} failed: ${codeText ?? (error instanceof Error ? error.name : 'unknown error')}`,
+    codeText,
+  );
+}
+
+// Connection failures carry no statement, but only their kind is shown all the same.
+export function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts): string {
+  const code = asDriverError(error).code;
+  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    return `the server does not offer TLS and TLS mode is ${endpoint.tls.mode} (dbauth never falls back to plaintext)`;
+  }
+  if (code === 'ETIMEDOUT') return `no answer within ${timeouts.connectMs} ms`;
+  // mysql2 replaces a TLS error's code with its own; Node's message (a fixed text) says which.
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (code === 'HANDSHAKE_SSL_ERROR' && typeof message === 'string' && /certificate|altname/i.test(message)) {
+    return `its TLS certificate could not be verified (${message.slice(0, 80)}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
+  }
+  if (typeof code === 'string' && /CERT|SIGNATURE|ALTNAME|SELF_SIGNED/.test(code)) {
+    return `its TLS certificate could not be verified (${code}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
+  }
+  if (typeof code === 'string') return code;
+  return `connection failed (${error instanceof Error ? error.name : 'unknown error'})`;
+}
+
+/** mysql2's TLS options: `verify-full` also checks the host name (mysql2's verifyIdentity). */
+export function sslOf(endpoint: Endpoint): SslOptions | undefined {
+  const tls = tlsOptions(endpoint.tls, endpoint.host);
+  if (!tls) return undefined;
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized !== false,
+    verifyIdentity: endpoint.tls.mode === 'verify-full',
+    ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
+  };
+}
