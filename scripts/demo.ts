@@ -3,9 +3,13 @@
  * two rotations, an Update and a Delete against the local PostgreSQL and moto server that
  * scripts/test-services.sh starts. CloudFormation's part (the pre-signed response URL) is
  * played by a local HTTP server, Secrets Manager's part in a rotation by lib/rotation/driver.
+ * Then the event path: a secret created with a `dbauth:master` tag gets its user, as the
+ * secretEvents function does when CloudTrail's CreateSecret event reaches it.
  */
 import '../test/integration/support/env';
-import { secretStore } from '../test/integration/support/aws';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { secretStore, secretsClient } from '../test/integration/support/aws';
+import { secretEvent, secretEventsHandler } from '../test/integration/support/secret-events';
 import { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { cfnEvent } from '../test/integration/support/cfn-events';
 import { customResourceHandler, lambdaContext } from '../test/integration/support/deps';
@@ -84,6 +88,31 @@ async function main(): Promise<void> {
   );
   console.log(
     `Delete  -> ${deleted.Status}; login afterwards: ${await pgTry(login, 'SELECT 1')} (28P01 = refused)`,
+  );
+
+  // The event path: what the secretEvents function does with CloudTrail's CreateSecret event.
+  const tagged = `demo_tagged_${uniqueSuffix()}`;
+  const secretName = `app/demo-${uniqueSuffix()}`;
+  const out = await secretsClient().send(
+    new CreateSecretCommand({
+      Name: secretName,
+      SecretString: JSON.stringify({ username: tagged }),
+      Tags: [
+        { Key: 'dbauth:master', Value: masterArn },
+        { Key: 'dbauth:grants', Value: 'readwrite' },
+        { Key: 'dbauth:rotation', Value: 'off' },
+      ],
+    }),
+  );
+  const secretArn = out.ARN ?? '';
+  const result = await secretEventsHandler()(
+    secretEvent('create-secret', { secretArn, secretName, masterArn }),
+  );
+  const filled = parseAppSecret(secretArn, await secretStore().getString(secretArn, { stage: 'AWSCURRENT' }));
+  const taggedLogin = { user: tagged, password: filled.password.reveal(), database: master.database };
+  console.log(`Tagged  -> ${result.outcomes[secretArn]}: secret ${secretName} tagged dbauth:master`);
+  console.log(
+    `           ${tagged} logs in with the password dbauth put in it: ${await pgTry(taggedLogin, 'SELECT 1')}`,
   );
   await server.stop();
 }
