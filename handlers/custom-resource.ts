@@ -1,13 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { makeEventBridgeClient, makeRdsClient, makeSecretsManagerClient } from '../lib/aws/clients';
+import type { Context } from 'aws-lambda';
+import { commonDeps, logInvocation } from '../lib/deps';
 import { answerCloudFormation } from '../lib/cfn/answer';
 import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
 import { customResourceEvent, type CustomResourceResponse } from '../lib/cfn/event';
-import { settingsFromEnv } from '../lib/config';
 import { InvalidInputError } from '../lib/errors';
-import { EventBridgePublisher } from '../lib/events/publisher';
-import { makeLogger } from '../lib/log';
-import { SecretStore } from '../lib/secrets/secret-store';
 
 export interface CustomResourceDeps extends DatabaseUserDeps {
   logger: Logger;
@@ -15,27 +12,16 @@ export interface CustomResourceDeps extends DatabaseUserDeps {
 }
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): CustomResourceDeps {
-  const settings = settingsFromEnv(env);
-  const logger = makeLogger();
-  return {
-    ...settings,
-    logger,
-    store: new SecretStore(makeSecretsManagerClient()),
-    rds: makeRdsClient(),
-    warn: (message, details) => logger.warn(message, details),
-    publisher: new EventBridgePublisher(makeEventBridgeClient(), {
-      ...(settings.eventBusName ? { busName: settings.eventBusName } : {}),
-      onFailure: (message, details) => logger.warn(message, details),
-    }),
-  };
+  return commonDeps(env);
 }
 
 /** `Custom::DatabaseUser`: validates the request, does the work, always answers CloudFormation. */
 export function makeHandler(deps: CustomResourceDeps) {
   return async (
     rawEvent: unknown,
-    context: { getRemainingTimeInMillis(): number; awsRequestId?: string },
+    context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Context>,
   ): Promise<CustomResourceResponse> => {
+    logInvocation(deps.logger, context);
     const parsed = customResourceEvent.safeParse(rawEvent);
     // Without a ResponseURL there is no one to answer: fail the invocation instead.
     if (!parsed.success) throw new InvalidInputError('not a CloudFormation custom resource request');

@@ -1,36 +1,23 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { makeEventBridgeClient, makeRdsClient, makeSecretsManagerClient } from '../lib/aws/clients';
-import { settingsFromEnv } from '../lib/config';
+import type { Context } from 'aws-lambda';
+import { commonDeps, logInvocation } from '../lib/deps';
 import { InvalidInputError } from '../lib/errors';
-import { EventBridgePublisher } from '../lib/events/publisher';
-import { makeLogger } from '../lib/log';
 import type { RotationDeps } from '../lib/rotation/context';
 import { rotationEvent } from '../lib/rotation/event';
 import { runRotationStep, type StepResult } from '../lib/rotation/protocol';
-import { SecretStore } from '../lib/secrets/secret-store';
 
 export interface RotateDeps extends RotationDeps {
   logger: Logger;
 }
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RotateDeps {
-  const settings = settingsFromEnv(env);
-  const logger = makeLogger();
-  return {
-    ...settings,
-    logger,
-    store: new SecretStore(makeSecretsManagerClient()),
-    rds: makeRdsClient(),
-    publisher: new EventBridgePublisher(makeEventBridgeClient(), {
-      ...(settings.eventBusName ? { busName: settings.eventBusName } : {}),
-      onFailure: (message, details) => logger.warn(message, details),
-    }),
-  };
+  return commonDeps(env);
 }
 
 /** The Secrets Manager rotation function: one step per invocation; a thrown error makes it retry. */
 export function makeHandler(deps: RotateDeps) {
-  return async (rawEvent: unknown): Promise<StepResult> => {
+  return async (rawEvent: unknown, context?: Partial<Context>): Promise<StepResult> => {
+    logInvocation(deps.logger, context);
     const parsed = rotationEvent.safeParse(rawEvent);
     if (!parsed.success) {
       throw new InvalidInputError(

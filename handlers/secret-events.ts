@@ -1,11 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { makeEventBridgeClient, makeRdsClient, makeSecretsManagerClient } from '../lib/aws/clients';
-import { settingsFromEnv } from '../lib/config';
+import type { Context } from 'aws-lambda';
+import { commonDeps, logInvocation } from '../lib/deps';
 import { signalOf } from '../lib/events/incoming';
-import { EventBridgePublisher } from '../lib/events/publisher';
 import { handleSignal, type SignalResult } from '../lib/events/secret-signals';
-import { errorDetails, makeLogger } from '../lib/log';
-import { SecretStore } from '../lib/secrets/secret-store';
+import { errorDetails } from '../lib/log';
 import type { TaggedSecretDeps } from '../lib/users/tagged-secret';
 
 export interface SecretEventsDeps extends TaggedSecretDeps {
@@ -13,20 +11,7 @@ export interface SecretEventsDeps extends TaggedSecretDeps {
 }
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): SecretEventsDeps {
-  const settings = settingsFromEnv(env);
-  const logger = makeLogger();
-  const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
-  return {
-    ...settings,
-    logger,
-    warn,
-    store: new SecretStore(makeSecretsManagerClient()),
-    rds: makeRdsClient(),
-    publisher: new EventBridgePublisher(makeEventBridgeClient(), {
-      ...(settings.eventBusName ? { busName: settings.eventBusName } : {}),
-      onFailure: warn,
-    }),
-  };
+  return commonDeps(env);
 }
 
 /**
@@ -35,7 +20,8 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): SecretEventsD
  * destination.
  */
 export function makeHandler(deps: SecretEventsDeps) {
-  return async (rawEvent: unknown): Promise<SignalResult> => {
+  return async (rawEvent: unknown, context?: Partial<Context>): Promise<SignalResult> => {
+    logInvocation(deps.logger, context);
     try {
       const signal = signalOf(rawEvent);
       deps.logger.appendKeys({

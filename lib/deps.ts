@@ -1,0 +1,44 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import {
+  makeEventBridgeClient,
+  makeRdsClient,
+  makeSecretsManagerClient,
+  type RdsSender,
+} from './aws/clients';
+import { settingsFromEnv, type Settings } from './config';
+import { EventBridgePublisher, type EventPublisher } from './events/publisher';
+import { makeLogger } from './log';
+import { SecretStore } from './secrets/secret-store';
+
+/** What every handler is built from: settings, a logger, and the AWS ports. */
+export interface CommonDeps extends Settings {
+  logger: Logger;
+  warn: (message: string, details: Record<string, unknown>) => void;
+  store: SecretStore;
+  rds: RdsSender;
+  publisher: EventPublisher;
+}
+
+/** The dependencies of a deployed handler, built once per container from its environment. */
+export function commonDeps(env: NodeJS.ProcessEnv = process.env): CommonDeps {
+  const settings = settingsFromEnv(env);
+  const logger = makeLogger();
+  const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
+  return {
+    ...settings,
+    logger,
+    warn,
+    store: new SecretStore(makeSecretsManagerClient()),
+    rds: makeRdsClient(),
+    publisher: new EventBridgePublisher(makeEventBridgeClient(), {
+      ...(settings.eventBusName ? { busName: settings.eventBusName } : {}),
+      onFailure: warn,
+    }),
+  };
+}
+
+/** Puts the invocation's request id and cold start on every log line (when Lambda gave a context). */
+export function logInvocation(logger: Logger, context: Partial<Context> | undefined): void {
+  if (context?.awsRequestId) logger.addContext(context as Context);
+}
