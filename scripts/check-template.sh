@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packages the service (offline, no AWS credentials needed) and checks the CloudFormation
-# template it produces: cfn-lint (settings in .cfnlintrc.yaml) then checkov (skips, each with its
+# template it produces: cfn-lint (settings in .cfnlintrc.yaml; also on examples/) then checkov (skips, each with its
 # reason, in .checkov.yaml and in serverless.yml). Ends with the size of every function's zip.
 #
 # Usage: bash scripts/check-template.sh [--skip-package]
@@ -50,6 +50,19 @@ fi
 lint_result="no errors"
 (( lint_rc & 4 )) && lint_result="no errors, warnings above"
 
+# The examples are what users copy: they must lint clean too.
+log "cfn-lint examples/*.yaml"
+set +e
+"$LINT_BIN/cfn-lint" examples/*.yaml
+examples_rc=$?
+set -e
+if (( examples_rc & ~12 )); then
+  log "cfn-lint found errors in examples/ (exit code $examples_rc)"
+  exit 1
+fi
+examples_result="no errors"
+(( examples_rc & 4 )) && examples_result="no errors, warnings above"
+
 # --skip-download: the skips are local and nothing needs the Prisma Cloud API, which this
 # machine may not reach.
 log "checkov $TEMPLATE"
@@ -64,6 +77,7 @@ printf '%s\n' "$checkov_out"
 echo
 echo "template: $TEMPLATE"
 echo "cfn-lint: $lint_result"
+echo "cfn-lint examples/: $examples_result"
 echo "checkov:  $(grep -m1 -o 'Passed checks: .*' <<<"$checkov_out" || echo 'no checks ran')"
 echo "bundles (bytes):"
 for zip in .serverless/*.zip; do

@@ -209,4 +209,36 @@ describe('packaged CloudFormation template', () => {
     const roles = functions.map((fn) => JSON.stringify(fn.Properties?.Role));
     expect(new Set(roles).size).toBe(functions.length);
   });
+
+  it('raises an alarm when any function fails, and when a rotation step fails', () => {
+    const resources = Object.entries(template.Resources);
+    const alarms = resources
+      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties ?? {});
+    const functionIds = resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+    expect(functionIds.length).toBeGreaterThanOrEqual(3);
+    for (const id of functionIds) {
+      const errorsAlarm = alarms.filter(
+        (a) =>
+          a.Namespace === 'AWS/Lambda' &&
+          a.MetricName === 'Errors' &&
+          JSON.stringify(a.Dimensions).includes(JSON.stringify({ Ref: id })),
+      );
+      expect({ id, alarms: errorsAlarm.length }).toEqual({ id, alarms: 1 });
+    }
+    // The rotate function's log lines "step failed" become a metric with an alarm of its own.
+    const rotateLogGroup = resources.find(
+      ([id, r]) => r.Type === 'AWS::Logs::LogGroup' && id.toLowerCase().startsWith('rotate'),
+    )?.[0];
+    const filters = resources
+      .filter(([, r]) => r.Type === 'AWS::Logs::MetricFilter')
+      .map(([, r]) => r.Properties ?? {})
+      .filter(
+        (f) =>
+          refersTo(f.LogGroupName, rotateLogGroup ?? '') && String(f.FilterPattern).includes('step failed'),
+      );
+    expect(filters).toHaveLength(1);
+    const metric = (filters[0]?.MetricTransformations as { MetricName: string }[])[0]?.MetricName;
+    expect(alarms.filter((a) => a.MetricName === metric)).toHaveLength(1);
+  });
 });
