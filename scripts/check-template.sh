@@ -38,30 +38,19 @@ fi
 
 # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational. Errors (and any
 # other bit, such as a template it cannot parse) fail the check; warnings are shown, not fatal.
-log "cfn-lint $TEMPLATE"
-set +e
-"$LINT_BIN/cfn-lint" "$TEMPLATE"
-lint_rc=$?
-set -e
-if (( lint_rc & ~12 )); then
-  log "cfn-lint found errors (exit code $lint_rc)"
-  exit 1
-fi
-lint_result="no errors"
-(( lint_rc & 4 )) && lint_result="no errors, warnings above"
-
+cfn_lint() { # files...; prints "no errors" or "no errors, warnings above", or exits
+  log "cfn-lint $*"
+  local rc=0
+  "$LINT_BIN/cfn-lint" "$@" >&2 || rc=$?
+  if (( rc & ~12 )); then
+    log "cfn-lint found errors in $* (exit code $rc)"
+    exit 1
+  fi
+  if (( rc & 4 )); then echo "no errors, warnings above"; else echo "no errors"; fi
+}
+lint_result=$(cfn_lint "$TEMPLATE")
 # The examples are what users copy: they must lint clean too.
-log "cfn-lint examples/*.yaml"
-set +e
-"$LINT_BIN/cfn-lint" examples/*.yaml
-examples_rc=$?
-set -e
-if (( examples_rc & ~12 )); then
-  log "cfn-lint found errors in examples/ (exit code $examples_rc)"
-  exit 1
-fi
-examples_result="no errors"
-(( examples_rc & 4 )) && examples_result="no errors, warnings above"
+examples_result=$(cfn_lint examples/*.yaml)
 
 # --skip-download: the skips are local and nothing needs the Prisma Cloud API, which this
 # machine may not reach.

@@ -1,27 +1,45 @@
 import { makeHandler, type CustomResourceDeps } from '../../../handlers/custom-resource';
 import { settingsFromEnv } from '../../../lib/config';
+import type { CommonDeps } from '../../../lib/deps';
 import { makeLogger } from '../../../lib/log';
 import { rdsClient, secretStore } from './aws';
 import { EventBridgePublisher } from '../../../lib/events/publisher';
 import { eventBridgeClient } from './event-queue';
 
-/** The custom resource's dependencies, real clients pointed at the local services. */
-export function customResourceDeps(overrides: Partial<CustomResourceDeps> = {}): CustomResourceDeps {
+/**
+ * What every handler is built from, as the tests build it: real clients pointed at the local
+ * services, TLS off (the local servers are reached over plaintext unless a test says
+ * otherwise) and short timeouts. `env` adds or overrides settings.
+ */
+export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } = {}): CommonDeps {
   const settings = settingsFromEnv({
     DBAUTH_TLS_MODE: 'disable',
     DBAUTH_CONNECT_TIMEOUT_MS: '3000',
     DBAUTH_STATEMENT_TIMEOUT_MS: '5000',
-    DBAUTH_ROTATION_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:dbauth-test-rotate',
+    ...options.env,
   });
   const logger = makeLogger('dbauth-test');
+  const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
   return {
     ...settings,
     logger,
+    warn,
     store: secretStore(),
     rds: rdsClient(),
-    warn: (message, details) => logger.warn(message, details),
     publisher: new EventBridgePublisher(eventBridgeClient(), {
-      onFailure: (message, details) => logger.warn(message, details),
+      ...(options.busName ? { busName: options.busName } : {}),
+      onFailure: warn,
+    }),
+  };
+}
+
+/** The custom resource's dependencies (a rotation function ARN that moto need not know). */
+export function customResourceDeps(overrides: Partial<CustomResourceDeps> = {}): CustomResourceDeps {
+  return {
+    ...testDeps({
+      env: {
+        DBAUTH_ROTATION_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:dbauth-test-rotate',
+      },
     }),
     ...overrides,
   };

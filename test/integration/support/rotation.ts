@@ -1,36 +1,17 @@
 import { RotateSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { makeHandler, type RotateDeps } from '../../../handlers/rotate';
-import { settingsFromEnv } from '../../../lib/config';
-import { EventBridgePublisher } from '../../../lib/events/publisher';
-import { makeLogger } from '../../../lib/log';
 import { driveRotation, type DriveOptions } from '../../../lib/rotation/driver';
 import type { RotationEvent } from '../../../lib/rotation/event';
 import { parseAppSecret, type AppSecretValue } from '../../../lib/secrets/secret-value';
-import { rdsClient, secretStore, secretsClient, putSecret } from './aws';
-import { eventBridgeClient } from './event-queue';
+import { secretStore, secretsClient, putSecret } from './aws';
+import { testDeps } from './deps';
 import { databaseOf, postgres, type TestDatabase, type TestMaster } from './databases';
 import { uniqueSuffix } from './postgres';
 
 /** The rotation function's dependencies: real clients pointed at the local services. */
 export function rotateDeps(options: { busName?: string; env?: NodeJS.ProcessEnv } = {}): RotateDeps {
-  const settings = settingsFromEnv({
-    DBAUTH_TLS_MODE: 'disable',
-    DBAUTH_CONNECT_TIMEOUT_MS: '3000',
-    DBAUTH_STATEMENT_TIMEOUT_MS: '5000',
-    ...options.env,
-  });
-  const logger = makeLogger('dbauth-test');
-  return {
-    ...settings,
-    logger,
-    store: secretStore(),
-    rds: rdsClient(),
-    publisher: new EventBridgePublisher(eventBridgeClient(), {
-      ...(options.busName ? { busName: options.busName } : {}),
-      onFailure: (message, details) => logger.warn(message, details),
-    }),
-  };
+  return testDeps(options);
 }
 
 export const rotateHandler = (deps: RotateDeps = rotateDeps()) => makeHandler(deps);

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeHandler, type SecretEventsDeps } from '../../../handlers/secret-events';
-import { settingsFromEnv } from '../../../lib/config';
-import { EventBridgePublisher } from '../../../lib/events/publisher';
-import { makeLogger } from '../../../lib/log';
-import { rdsClient, secretStore } from './aws';
-import { eventBridgeClient } from './event-queue';
+import { testDeps } from './deps';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'eventbridge');
 
@@ -40,26 +36,13 @@ export function secretEvent(
 export function secretEventsDeps(
   options: { busName?: string; rotationLambdaArn?: string } = {},
 ): SecretEventsDeps {
-  const settings = settingsFromEnv({
-    DBAUTH_TLS_MODE: 'disable',
-    DBAUTH_CONNECT_TIMEOUT_MS: '3000',
-    DBAUTH_STATEMENT_TIMEOUT_MS: '5000',
-    // moto turns RotationEnabled on only for a number of days.
-    DBAUTH_DEFAULT_ROTATION_SCHEDULE: '30',
-  });
-  const logger = makeLogger('dbauth-test');
-  const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
   return {
-    ...settings,
-    ...(options.rotationLambdaArn ? { rotationLambdaArn: options.rotationLambdaArn } : {}),
-    logger,
-    warn,
-    store: secretStore(),
-    rds: rdsClient(),
-    publisher: new EventBridgePublisher(eventBridgeClient(), {
+    // moto turns RotationEnabled on only for a number of days.
+    ...testDeps({
+      env: { DBAUTH_DEFAULT_ROTATION_SCHEDULE: '30' },
       ...(options.busName ? { busName: options.busName } : {}),
-      onFailure: warn,
     }),
+    ...(options.rotationLambdaArn ? { rotationLambdaArn: options.rotationLambdaArn } : {}),
   };
 }
 
