@@ -58,15 +58,28 @@ export async function resolveEndpoint(
   overrides: EndpointOverrides,
   deps: { rds: RdsSender; tls: TlsDefaults; mysqlUserHost?: string },
 ): Promise<{ endpoint: Endpoint; engine: Engine }> {
-  let engineName = overrides.engine ?? master.value.engine;
-  let host = overrides.host ?? master.value.host;
-  let port = overrides.port ?? master.value.port;
-  if (!engineName || !host || !port) {
+  // The master's own server: what its secret says, else what RDS says of an RDS-managed one.
+  let ownEngine: string | undefined = master.value.engine;
+  let { host: ownHost, port: ownPort } = master.value;
+  if (!ownEngine || !ownHost || !ownPort) {
     const rds = await lookUpRdsEndpoint(deps.rds, await master.tags());
-    engineName ??= rds?.engine;
-    host ??= rds?.host;
-    port ??= rds?.port;
+    ownEngine ??= rds?.engine;
+    ownHost ??= rds?.host;
+    ownPort ??= rds?.port;
   }
+  // An override may only repeat the master's own server: otherwise whoever may use dbauth could
+  // send any master password it can name to a server of its choosing.
+  if (
+    (overrides.host && ownHost && overrides.host.toLowerCase() !== ownHost.toLowerCase()) ||
+    (overrides.port && ownPort && overrides.port !== ownPort)
+  ) {
+    throw new InvalidInputError(
+      `Host/Port name another server than the master secret's (${ownHost}:${ownPort}); dbauth uses a master only on its own server`,
+    );
+  }
+  const engineName = overrides.engine ?? ownEngine;
+  const host = overrides.host ?? ownHost;
+  const port = overrides.port ?? ownPort;
   if (!engineName || !host || !port) {
     throw new InvalidInputError(
       'the master secret does not say where the database is (engine, host, port) and no RDS tag names it: set Engine, Host and Port',

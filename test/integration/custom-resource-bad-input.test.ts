@@ -94,8 +94,16 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and change
   });
 
   it('fails fast and clearly when the database port is closed', async () => {
+    const closed = await putSecret({ ...db.masterSecretValue(master), port: 1 });
+    expect(await createFails({ MasterSecretArn: closed, Username: 'ok_user' })).toMatch(/unreachable/);
+  });
+
+  it('refuses Host or Port that would send the master password to another server', async () => {
+    expect(
+      await createFails({ MasterSecretArn: masterArn, Username: 'ok_user', Host: 'collector.example.com' }),
+    ).toMatch(/Host\/Port name another server than the master secret's/);
     expect(await createFails({ MasterSecretArn: masterArn, Username: 'ok_user', Port: '1' })).toMatch(
-      /unreachable/,
+      /Host\/Port name another server than the master secret's/,
     );
   });
 

@@ -1,4 +1,5 @@
 import './support/env';
+import { putSecret } from './support/aws';
 import { TEST_DATABASES } from './support/databases';
 import { CustomResourceHarness } from './support/harness';
 import { uniqueSuffix } from './support/postgres';
@@ -21,15 +22,18 @@ describe.each(TEST_DATABASES)(
       await h.tearDown();
     });
 
-    const hangingProps = (username: string) =>
-      h.props(username, { Host: '127.0.0.1', Port: String(silent.port) });
+    // A master secret that names the hanging server: Host/Port may not point a master elsewhere.
+    const masterAt = (port: number) =>
+      putSecret({ ...db.masterSecretValue(h.master), host: '127.0.0.1', port });
+    const hangingProps = async (username: string) =>
+      h.props(username, { MasterSecretArn: await masterAt(silent.port) });
 
     it('answers FAILED before the Lambda deadline when the database accepts and never answers', async () => {
       const username = `deadline_${run}`;
       const accepted = silent.accepted;
       const started = Date.now();
       const response = await h.send('Create', {
-        properties: hangingProps(username),
+        properties: await hangingProps(username),
         logicalResourceId: 'deadline',
         remainingMs: 8000,
         // The connect timeout outlasts the function: only the deadline guard can answer.
@@ -50,7 +54,7 @@ describe.each(TEST_DATABASES)(
     it('fails fast and says so when the connect timeout runs out first', async () => {
       const started = Date.now();
       const response = await h.send('Create', {
-        properties: hangingProps(`connect_${run}`),
+        properties: await hangingProps(`connect_${run}`),
         logicalResourceId: 'connect',
         deps: { timeouts: { connectMs: 1000, statementMs: 5000 } },
       });
@@ -68,7 +72,7 @@ describe.each(TEST_DATABASES)(
       try {
         const username = `late_${run}`;
         const response = await h.send('Create', {
-          properties: h.props(username, { Host: '127.0.0.1', Port: String(slow.port) }),
+          properties: h.props(username, { MasterSecretArn: await masterAt(slow.port) }),
           logicalResourceId: 'late',
           remainingMs: 4000,
           deps: { responseMarginMs: 2000, timeouts: { connectMs: 10_000, statementMs: 10_000 } },
