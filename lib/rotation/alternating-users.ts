@@ -46,8 +46,15 @@ export const alternatingUsers: RotationStrategy = {
     }
     const base = baseUsername(context, target, current.username);
     const clone = target.engine.cloneUsername(base);
-    if (pending.username !== base && pending.username !== clone) {
-      throw new InvalidInputError(`the pending user ${pending.username} is neither ${base} nor ${clone}`);
+    // The login just proven must be one of the pair, and the pending one the other: the
+    // proof covers the user the master then acts on.
+    if (
+      ![base, clone].includes(current.username) ||
+      pending.username !== (current.username === base ? clone : base)
+    ) {
+      throw new InvalidInputError(
+        `secret ${context.arn} holds user ${current.username} (pending ${pending.username}), which is not the pair ${base}/${clone} it is tagged for`,
+      );
     }
     // The current version decides which master acts; the prefetched one counts only if it is that one.
     const master = await connectAsMaster(

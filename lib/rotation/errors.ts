@@ -50,7 +50,7 @@ export class CredentialsRejectedError extends RotationError {
   constructor(secretArn: string, username: string) {
     super(
       `no version of secret ${secretArn} (pending, current, previous) logs in as ${username}, ` +
-        'and the secret names no masterarn that could set the password',
+        'and no master may set it: that needs a masterarn in the secret, and the tags dbauth:managed-by and dbauth:user naming this user',
     );
     this.name = 'CredentialsRejectedError';
   }

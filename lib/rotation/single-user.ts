@@ -1,4 +1,6 @@
+import { InvalidInputError } from '../errors';
 import type { AppSecretValue } from '../secrets/secret-value';
+import { TAGS } from '../secrets/tags';
 import { connectAsMaster } from '../users/master-session';
 import type { RotationContext, Target } from './context';
 import { CredentialsRejectedError, MasterElsewhereError } from './errors';
@@ -57,11 +59,21 @@ async function setWithMaster(
 ): Promise<void> {
   const current = await context.current();
   if (!current.masterarn) throw new CredentialsRejectedError(context.arn, pending.username);
+  // No login proves this secret's claim to the user, so the claim must be dbauth's own: a secret
+  // dbauth manages, tagged for exactly this user. Else a secret naming someone else's user (or
+  // the master) would have the master hand its password to whoever reads the secret.
+  const { tags } = context.secret;
+  if (!tags[TAGS.managedBy] || tags[TAGS.username] !== pending.username) {
+    throw new CredentialsRejectedError(context.arn, pending.username);
+  }
   const master = await connectAsMaster(context.deps, current.masterarn, {
     database: target.endpoint.database,
   });
   try {
     ensureSameServer(context, target, master);
+    if (pending.username === master.masterUsername) {
+      throw new InvalidInputError(`secret ${context.arn} names the master user; refusing to rotate it`);
+    }
     await master.session.setPassword(pending.username, pending.password);
   } finally {
     await master.session.close();

@@ -14,6 +14,7 @@ import {
   rotateDeps,
   rotateHandler,
   secretAt,
+  tagSecret,
   type AppUser,
 } from './support/rotation';
 
@@ -142,8 +143,34 @@ describe.each(TEST_DATABASES)('rotation on $name when things go wrong', (db) => 
     await db.setPasswordAsAdmin(user.username, 'changed-behind-our-back-2');
     passwords.push('changed-behind-our-back-2');
     await expect(rotate(user.secretArn, { handler })).rejects.toThrow(
-      /logs in as .* and the secret names no masterarn/,
+      /logs in as .* and no master may set it/,
     );
+  });
+
+  it('will not have the master set the password of a user the secret is not tagged for', async () => {
+    // The victim: someone else's user, with a password nobody here knows.
+    const victim = await newUser('single');
+    // A secret that names the victim (and a master), with a password that does not log in.
+    const value = await current(victim.secretArn);
+    const claim = await putSecret(
+      { ...JSON.parse(JSON.stringify(value)), password: 'not-the-victims-password-1' },
+      { 'dbauth:strategy': 'single', 'dbauth:managed-by': 'someone', 'dbauth:user': 'somebody_else' },
+    );
+    passwords.push('not-the-victims-password-1');
+    await enableRotation(claim);
+    await expect(rotate(claim, { handler })).rejects.toThrow(/no master may set it/);
+    expect(await logsIn(await current(victim.secretArn), master.database)).toBe(true);
+  });
+
+  it('will not use a login it proved to act on another user (alternating users)', async () => {
+    const attacker = await newUser('alternating');
+    const victim = await newUser('single');
+    // The attacker's working credentials, tagged as if they were the victim's pair.
+    await tagSecret(attacker.secretArn, { 'dbauth:user': victim.username });
+    await expect(rotate(attacker.secretArn, { handler })).rejects.toThrow(/which is not the pair/);
+    // No second login of the victim's appeared with a password the attacker could read.
+    expect(await db.userExists(`${victim.username}_clone`)).toBe(false);
+    expect(await logsIn(await current(victim.secretArn), master.database)).toBe(true);
   });
 
   it('refuses to act as master for a secret whose own credentials do not log in', async () => {

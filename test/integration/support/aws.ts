@@ -14,8 +14,6 @@ const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
 export const secretsClient = (): SecretsManagerClient => makeSecretsManagerClient(options);
 export const rdsClient = (): RDSClient => new RDSClient(commonConfig(options));
 /** An RDS client at `endpoint`, trying once: one pointed nowhere proves no lookup was made. */
-export const rdsClientAt = (endpoint: string): RDSClient =>
-  new RDSClient(commonConfig({ ...options, endpoint, maxAttempts: 1, connectionTimeoutMs: 500 }));
 export const secretStore = (client = secretsClient()) => new SecretStore(client);
 
 /** Stores a secret in moto and returns its ARN. */

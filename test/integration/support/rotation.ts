@@ -68,6 +68,7 @@ export async function createRotatableUser(
       ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
     },
     {
+      'dbauth:managed-by': 'test',
       'dbauth:strategy': options.strategy,
       'dbauth:user': username,
       'dbauth:grants': options.grants ?? 'readonly',
