@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { commonDeps, logInvocation } from '../lib/deps';
 import { signalOf } from '../lib/events/incoming';
 import { handleSignal, type SignalResult } from '../lib/events/secret-signals';
+import { DbauthError, describeError } from '../lib/errors';
 import { errorDetails } from '../lib/log';
 import type { TaggedSecretDeps } from '../lib/users/tagged-secret';
 
@@ -36,7 +37,8 @@ export function makeHandler(deps: SecretEventsDeps) {
       return result;
     } catch (error) {
       deps.logger.error('event failed', errorDetails(error));
-      throw error;
+      // Only our own errors are worded to be shown; a foreign one may carry values.
+      throw error instanceof DbauthError ? error : new DbauthError(describeError(error));
     } finally {
       deps.logger.resetKeys();
     }

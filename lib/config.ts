@@ -56,7 +56,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
       excludeLowercase: flag(env, 'DBAUTH_PASSWORD_EXCLUDE_LOWERCASE', false),
       requireEachIncludedType: flag(env, 'DBAUTH_PASSWORD_REQUIRE_EACH_TYPE', true),
     },
-    responseMarginMs: int(env, 'DBAUTH_RESPONSE_MARGIN_MS', 5000),
+    // Room for the answer itself: three PUTs of at most 2.5 s each, and their backoff.
+    responseMarginMs: int(env, 'DBAUTH_RESPONSE_MARGIN_MS', 10000),
     ...(env.DBAUTH_EVENT_BUS ? { eventBusName: env.DBAUTH_EVENT_BUS } : {}),
     ...(env.DBAUTH_MYSQL_USER_HOST ? { mysqlUserHost: env.DBAUTH_MYSQL_USER_HOST } : {}),
   };

@@ -129,15 +129,18 @@ export async function updateWithPlan(
     schemas: old.Schemas,
     privileges: privilegesOf(old.Grants),
   };
+  // Past the deadline CloudFormation was told FAILED: change nothing more.
   signal.throwIfAborted();
   await moveGrants(plan, from, deps);
+  signal.throwIfAborted();
   await refreshSecret(store, plan, secret, current);
+  signal.throwIfAborted();
   await applyRotation(store, plan, secret.arn, old.Rotation, deps);
   return outcomeOf(plan, secret);
 }
 
 async function moveGrants(plan: Plan, from: GrantSet, deps: DatabaseUserDeps): Promise<void> {
-  const user = { username: plan.props.Username, ...(plan.clone ? { clone: plan.clone } : {}) };
+  const user = { username: plan.props.Username, clone: plan.clone };
   if (from.database === plan.grants.database)
     return changeGrants(plan.master.session, user, from, plan.grants);
   // Another database: revoke there (PostgreSQL grants live per database), grant here.
@@ -162,7 +165,7 @@ async function refreshSecret(
   secret: SecretDescription,
   current: AppSecretValue,
 ): Promise<void> {
-  // With alternating users the current login may be the clone: its password is the clone's.
+  // After a rotation with alternating users the current login may be the clone (its password is the clone's).
   const login = current.username === plan.clone ? plan.clone : plan.props.Username;
   const wanted = { ...current, ...secretValueOf(plan, current.password), username: login };
   if (serializeSecret(wanted).reveal() !== serializeSecret(current).reveal()) {

@@ -28,11 +28,11 @@ export async function remove(
   });
   try {
     signal.throwIfAborted();
-    const clone =
-      props.Rotation?.Strategy === 'alternating' ? master.engine.cloneUsername(identity.username) : undefined;
+    // The clone goes too, whatever Rotation says now: it may have been made under another strategy.
+    const clone = master.engine.cloneUsername(identity.username);
     await removeUser(
       master.session,
-      { username: identity.username, ...(clone ? { clone } : {}) },
+      { username: identity.username, clone },
       {
         ...(props.ReassignOwnedTo ? { reassignOwnedTo: props.ReassignOwnedTo } : {}),
         dropOwnedObjects: props.DropOwnedObjects,

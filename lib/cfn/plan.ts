@@ -29,7 +29,7 @@ export interface Plan {
   master: MasterAccess;
   identity: UserIdentity;
   grants: GrantSet;
-  clone?: string;
+  clone: string;
   secretName: string;
   managedBy: string;
 }
@@ -61,8 +61,9 @@ export async function planFor(
     engine.validateUsername(props.Username);
     props.Schemas.forEach((schema) => engine.validateSchemaName(schema));
     if (props.ReassignOwnedTo) engine.validateUsername(props.ReassignOwnedTo);
-    const clone =
-      props.Rotation?.Strategy === 'alternating' ? engine.cloneUsername(props.Username) : undefined;
+    // Named whatever the strategy: a user that rotated with alternating users may keep its
+    // clone (and the clone may be AWSCURRENT) after Rotation changed.
+    const clone = engine.cloneUsername(props.Username);
     if ([props.Username, clone].includes(master.masterUsername)) {
       throw new InvalidInputError(`user name ${props.Username} is the master user's: choose another`);
     }
@@ -77,7 +78,7 @@ export async function planFor(
       master,
       identity,
       grants: { database: endpoint.database, schemas: props.Schemas, privileges: privilegesOf(props.Grants) },
-      ...(clone ? { clone } : {}),
+      clone,
       secretName: props.SecretName ?? defaultSecretName(event.StackId, event.LogicalResourceId, identity),
       managedBy: managedByOf(event),
     };

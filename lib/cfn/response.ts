@@ -50,7 +50,7 @@ export async function sendResponse(
   let lastReason = 'not tried';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const status = await putOnce(new URL(responseUrl), body, options.timeoutMs ?? 5000);
+      const status = await putOnce(new URL(responseUrl), body, options.timeoutMs ?? 2500);
       if (status >= 200 && status < 300) return;
       lastReason = `HTTP ${status}`;
       if (status >= 400 && status < 500) break; // an expired or wrong URL will not get better

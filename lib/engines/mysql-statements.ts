@@ -105,7 +105,8 @@ export const SESSION_SETUP = `SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BAC
 export const USER_EXISTS = 'SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?';
 
 /** `'name'@'host'` of the logged-in account, as information_schema writes grantees. */
-const CURRENT_GRANTEE = `CONCAT("'", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), "'@'", SUBSTRING_INDEX(CURRENT_USER(), '@', -1), "'")`;
+// Single-quoted literals only: under sql_mode ANSI_QUOTES a double-quoted one is an identifier.
+const CURRENT_GRANTEE = `CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`;
 
 /** The privileges the logged-in account holds on a database, directly or globally. */
 export function heldPrivileges(database: string): { sql: string; params: string[] } {

@@ -2,6 +2,7 @@ import type { RdsSender } from '../aws/clients';
 import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
 import { AuthenticationFailedError } from '../engines/errors';
 import { DbauthError } from '../errors';
+import { SecretNotFoundError } from '../secrets/errors';
 import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/secret-store';
 import { parseMasterSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
@@ -74,7 +75,12 @@ export async function connectAsMaster(
   const stagesPresent = new Set(Object.values((await describe()).versions).flat());
   for (const stage of FALLBACK_STAGES.filter((s) => stagesPresent.has(s))) {
     tried.push(stage);
-    const version = await deps.store.getString(masterArn, { stage });
+    // An AWSPENDING staged by Secrets Manager may have no value yet: go on to the next stage.
+    const version = await deps.store.getString(masterArn, { stage }).catch((error: unknown) => {
+      if (error instanceof SecretNotFoundError) return undefined;
+      throw error;
+    });
+    if (!version) continue;
     const fallback = await attempt(parseMasterSecret(masterArn, version));
     if (fallback) return fallback;
   }

@@ -44,6 +44,12 @@ export async function reconcileTaggedSecret(
   if (!secret) return 'gone';
   const config = tagConfigOf(secret.tags, deps.defaultRotationSchedule);
   if (!config) return release(secret, deps);
+  // A stack's secret stays the stack's: its Delete would no longer find it, and its Update would fight the tags.
+  if (secret.tags[TAGS.managedBy]?.startsWith('cloudformation:')) {
+    throw new InvalidInputError(
+      `secret ${secret.arn} belongs to a CloudFormation stack's Custom::DatabaseUser; remove its ${TAGS.master} tag`,
+    );
+  }
   const stored = await readCurrent(secret, deps);
   const master = await connectAsMaster(deps, config.masterArn, {
     ...((config.database ?? stored.dbname) ? { database: config.database ?? stored.dbname } : {}),
@@ -181,6 +187,9 @@ async function ensureUser(
     if (user.login !== user.base) await session.syncClone(user.base, user.login);
     return 'created';
   }
+  // Once dbauth manages the secret its password is the rotation's business: checking it here
+  // could race a rotation and put an old password back.
+  if (secret.tags[TAGS.managedBy] === MANAGED_BY_TAGS) return 'unchanged';
   // A rotation in progress owns the password until finishSecret: leave it be.
   const rotating = Object.values(secret.versions).some(
     (stages) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT),
@@ -193,7 +202,7 @@ async function ensureUser(
       deps.timeouts,
     );
     await probe.close();
-    return secret.tags[TAGS.managedBy] === MANAGED_BY_TAGS ? 'unchanged' : 'adopted';
+    return 'adopted';
   } catch (error) {
     if (!(error instanceof AuthenticationFailedError)) throw error;
     // The tag asked for this user: it takes the secret's password.

@@ -204,6 +204,23 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     expect(await db.userExists(username)).toBe(false);
   });
 
+  it("refuses to take over a CloudFormation stack's secret that someone tagged", async () => {
+    const username = `stackowned_${uniqueSuffix()}`;
+    const secret = await createSecret(
+      { username },
+      {
+        'dbauth:master': masterArn,
+        'dbauth:managed-by': 'cloudformation:arn:aws:cloudformation:us-east-1:1:stack/s/x/AppUser',
+      },
+    );
+    const before = await secretStore().describe(secret.arn);
+    await expect(
+      handle(secretEvent('tag-resource', { secretArn: secret.arn, secretName: secret.name, masterArn })),
+    ).rejects.toThrow(/belongs to a CloudFormation stack/);
+    expect(await secretStore().describe(secret.arn)).toEqual(before);
+    expect(await db.userExists(username)).toBe(false);
+  });
+
   it('refuses an injection attempt in the user name and changes nothing', async () => {
     const secret = await createSecret(
       { username: 'x"; DROP ROLE postgres; --' },
