@@ -34,6 +34,10 @@ export function tlsMode(ssl: SslSetting | undefined, defaults: TlsDefaults): Tls
   return ssl;
 }
 
+const TLS_STRENGTH: TlsMode[] = ['disable', 'require', 'verify-full'];
+const strongest = (a: TlsMode, b: TlsMode): TlsMode =>
+  TLS_STRENGTH.indexOf(a) >= TLS_STRENGTH.indexOf(b) ? a : b;
+
 export class UnsupportedEngineError extends InvalidInputError {
   constructor(engine: string) {
     super(
@@ -88,7 +92,12 @@ export async function resolveEndpoint(
   const { name, engine } = engineNamed(engineName);
   const database = overrides.database ?? master.value.dbname ?? DEFAULT_DATABASE[engine.family];
   engine.validateDatabaseName(database);
-  const ssl = overrides.ssl ?? master.value.ssl;
+  // An override may ask for more TLS than the master secret, never for less: the master
+  // password travels on this connection.
+  const mode = strongest(
+    tlsMode(overrides.ssl ?? master.value.ssl, deps.tls),
+    master.value.ssl === undefined ? 'disable' : tlsMode(master.value.ssl, deps.tls),
+  );
   return {
     engine,
     endpoint: {
@@ -97,7 +106,7 @@ export async function resolveEndpoint(
       port,
       database,
       tls: {
-        mode: tlsMode(ssl, deps.tls),
+        mode,
         ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}),
       },
       ...(engine.family === 'mysql' && deps.mysqlUserHost ? { userHost: deps.mysqlUserHost } : {}),

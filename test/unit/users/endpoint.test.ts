@@ -24,3 +24,46 @@ describe('DBAUTH_MYSQL_USER_HOST', () => {
     expect(settingsFromEnv({}).mysqlUserHost).toBeUndefined();
   });
 });
+
+describe('overrides of where the master password goes', () => {
+  const deps = { rds, tls: { mode: 'verify-full' as const } };
+  const withSsl = (ssl: boolean | 'require' | 'verify-full' | 'disable' | undefined) =>
+    ({
+      value: {
+        engine: 'postgres',
+        host: 'db.example',
+        port: 5432,
+        username: 'admin',
+        password: new Password('x'),
+        ssl,
+      },
+      tags: async () => ({}),
+    }) as Parameters<typeof resolveEndpoint>[0];
+
+  it('accepts Host and Port that repeat the master secret, in any case', async () => {
+    const resolved = await resolveEndpoint(withSsl(undefined), { host: 'DB.example', port: 5432 }, deps);
+    expect(resolved.endpoint).toMatchObject({ host: 'DB.example', port: 5432 });
+  });
+
+  it('refuses Host or Port that name another server', async () => {
+    await expect(resolveEndpoint(withSsl(undefined), { host: 'collector.example' }, deps)).rejects.toThrow(
+      /another server than the master secret's \(db\.example:5432\)/,
+    );
+    await expect(resolveEndpoint(withSsl(undefined), { port: 6543 }, deps)).rejects.toThrow(/another server/);
+  });
+
+  it('lets Ssl ask for more TLS than the master secret, never for less', async () => {
+    const mode = async (master: Parameters<typeof withSsl>[0], ssl: Parameters<typeof withSsl>[0]) =>
+      (
+        await resolveEndpoint(withSsl(master), ssl === undefined ? {} : { ssl }, {
+          rds,
+          tls: { mode: 'disable' },
+        })
+      ).endpoint.tls.mode;
+    expect(await mode('verify-full', false)).toBe('verify-full');
+    expect(await mode('require', 'disable')).toBe('require');
+    expect(await mode(undefined, 'require')).toBe('require');
+    expect(await mode(false, 'verify-full')).toBe('verify-full');
+    expect(await mode(undefined, undefined)).toBe('disable');
+  });
+});
