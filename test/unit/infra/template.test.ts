@@ -1,4 +1,4 @@
-import { outDir, packagedTemplate } from '../../support/packaged-template';
+import { outDir, packagedTemplate, root } from '../../support/packaged-template';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -13,6 +13,7 @@ interface Resource {
   Properties?: Record<string, Json>;
 }
 interface Template {
+  Parameters?: Record<string, { Default?: Json }>;
   Resources: Record<string, Resource>;
   Outputs?: Record<string, { Value: Json; Export?: { Name: Json } }>;
 }
@@ -43,6 +44,17 @@ const SECRETS_MANAGER_WRITES = [
 ].map((name) => `secretsmanager:${name}`);
 
 const MANAGED_BY = 'dbauth:managed-by';
+
+// Actions IAM authorises on no resource (the service authorisation reference lists none for
+// them), so "*" is the only Resource they take. BatchGetSecretValue checks GetSecretValue on
+// every secret it returns.
+const RESOURCELESS_ACTIONS = [
+  'secretsmanager:GetRandomPassword',
+  'secretsmanager:ListSecrets',
+  'secretsmanager:BatchGetSecretValue',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+];
 
 /** Both alternatives of every Fn::If, so a conditional statement is checked either way. */
 function alternatives(value: Json): Json[] {
@@ -127,6 +139,39 @@ function refersTo(value: Json, logicalId: string): boolean {
   if (record.Ref === logicalId) return true;
   const getAtt = record['Fn::GetAtt'];
   return Array.isArray(getAtt) && getAtt[0] === logicalId;
+}
+
+function resourcesOfType(template: Template, type: string): Array<[string, Resource]> {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/**
+ * The alarm on a metric that a filter on `logGroupId` counts from log lines whose message is
+ * `message`; fails the test when the filter, its metric's alarm, or the log call are missing.
+ */
+function alarmOnLogLines(
+  template: Template,
+  logGroupId: string,
+  message: string,
+  sourceFile: string,
+): Record<string, Json> {
+  const filters = resourcesOfType(template, 'AWS::Logs::MetricFilter')
+    .map(([, r]) => r.Properties ?? {})
+    .filter((f) => refersTo(f.LogGroupName, logGroupId) && String(f.FilterPattern).includes(`"${message}"`));
+  expect({ logGroupId, message, filters: filters.length }).toEqual({ logGroupId, message, filters: 1 });
+  const [transformation] = filters[0]?.MetricTransformations as Array<Record<string, Json>>;
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .map(([, r]) => r.Properties ?? {})
+    .filter(
+      (a) =>
+        a.MetricName === transformation?.MetricName &&
+        JSON.stringify(a.Namespace) === JSON.stringify(transformation?.MetricNamespace),
+    );
+  expect(alarms).toHaveLength(1);
+  // The filter counts what the code logs: a renamed message would silence the alarm.
+  const source = readFileSync(join(root, sourceFile), 'utf8');
+  expect(source).toMatch(new RegExp(`logger\\.(error|warn|info)\\(\\s*'${message}'`));
+  return alarms[0] as Record<string, Json>;
 }
 
 let template: Template;
@@ -227,18 +272,89 @@ describe('packaged CloudFormation template', () => {
       expect({ id, alarms: errorsAlarm.length }).toEqual({ id, alarms: 1 });
     }
     // The rotate function's log lines "step failed" become a metric with an alarm of its own.
-    const rotateLogGroup = resources.find(
-      ([id, r]) => r.Type === 'AWS::Logs::LogGroup' && id.toLowerCase().startsWith('rotate'),
-    )?.[0];
-    const filters = resources
-      .filter(([, r]) => r.Type === 'AWS::Logs::MetricFilter')
-      .map(([, r]) => r.Properties ?? {})
-      .filter(
-        (f) =>
-          refersTo(f.LogGroupName, rotateLogGroup ?? '') && String(f.FilterPattern).includes('step failed'),
-      );
-    expect(filters).toHaveLength(1);
-    const metric = (filters[0]?.MetricTransformations as { MetricName: string }[])[0]?.MetricName;
-    expect(alarms.filter((a) => a.MetricName === metric)).toHaveLength(1);
+    alarmOnLogLines(template, 'RotateLogGroup', 'step failed', 'lib/rotation/protocol.ts');
+  });
+
+  it('raises an alarm when a Custom::DatabaseUser request is answered FAILED (the invocation itself succeeds)', () => {
+    const alarm = alarmOnLogLines(
+      template,
+      'CustomResourceLogGroup',
+      'answering CloudFormation',
+      'lib/cfn/answer.ts',
+    );
+    expect(alarm.MetricName).toBe('CustomResourceFailures');
+    const filter = resourcesOfType(template, 'AWS::Logs::MetricFilter').find(([, r]) =>
+      refersTo(r.Properties?.LogGroupName, 'CustomResourceLogGroup'),
+    )?.[1];
+    expect(String(filter?.Properties?.FilterPattern)).toContain('$.status = "FAILED"');
+  });
+
+  it('sends every alarm to the alarm topic when one is given, and nowhere otherwise', () => {
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(5);
+    for (const [id, alarm] of alarms) {
+      expect({ id, actions: alarm.Properties?.AlarmActions }).toEqual({
+        id,
+        actions: { 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }] },
+      });
+    }
+    expect(template.Parameters?.AlarmTopicArn?.Default).toBe('');
+  });
+
+  it('grants "*" only for actions that have no resource', () => {
+    const wide = statementsOf(template).filter(
+      ({ statement }) => statement.Effect === 'Allow' && asList(statement.Resource).includes('*'),
+    );
+    expect(wide.length).toBeGreaterThan(0);
+    for (const { where, statement } of wide) {
+      expect(statement.NotAction).toBeUndefined();
+      const actions = asList(statement.Action);
+      expect({ where, actions }).toEqual({
+        where,
+        actions: actions.filter((action) => RESOURCELESS_ACTIONS.includes(action)),
+      });
+    }
+  });
+
+  it('gives the custom resource and the secret events function the default rotation schedule', () => {
+    expect(template.Parameters?.RotationSchedule?.Default).toBe('rate(30 days)');
+    for (const handler of ['handlers/custom-resource.handler', 'handlers/secret-events.handler']) {
+      const fn = template.Resources[functionIdByHandler(template, handler)];
+      const variables = (fn?.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+      expect(variables.DBAUTH_DEFAULT_ROTATION_SCHEDULE).toEqual({ Ref: 'RotationSchedule' });
+    }
+  });
+
+  it('names the functions, their log groups, the queue and the alarms with the name prefix', () => {
+    const prefix = template.Parameters?.NamePrefix?.Default;
+    expect(prefix).toBe('dbauth-dev');
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      expect({ id, name: fn.Properties?.FunctionName }).toEqual({
+        id,
+        name: expect.stringMatching(/^dbauth-dev-[A-Za-z]+$/),
+      });
+    }
+    for (const [, group] of resourcesOfType(template, 'AWS::Logs::LogGroup')) {
+      expect(group.Properties?.LogGroupName).toMatch(/^\/aws\/lambda\/dbauth-dev-/);
+    }
+    const named = [
+      ...resourcesOfType(template, 'AWS::SQS::Queue').map(([, r]) => r.Properties?.QueueName),
+      ...resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties?.AlarmName),
+    ];
+    for (const name of named)
+      expect(name).toEqual({ 'Fn::Sub': expect.stringMatching(/^\$\{NamePrefix\}-/) });
+  });
+
+  it('puts every role inside the permissions boundary when one is given', () => {
+    const roles = resourcesOfType(template, 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThanOrEqual(3);
+    for (const [id, role] of roles) {
+      expect({ id, boundary: role.Properties?.PermissionsBoundary }).toEqual({
+        id,
+        boundary: {
+          'Fn::If': ['HasPermissionsBoundary', { Ref: 'PermissionsBoundaryArn' }, { Ref: 'AWS::NoValue' }],
+        },
+      });
+    }
   });
 });
