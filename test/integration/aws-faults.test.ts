@@ -1,0 +1,79 @@
+import './support/env';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { randomUUID } from 'node:crypto';
+import { SecretStore } from '../../lib/secrets/secret-store';
+import { secretsClient, secretStore } from './support/aws';
+import { CfnResponseServer } from './support/cfn-server';
+import { cfnEvent } from './support/cfn-events';
+import { customResourceHandler, lambdaContext } from './support/deps';
+import { createPgMaster, pgRoleExists, putPgMasterSecret, uniqueSuffix } from './support/postgres';
+import { createRotatableUser, rotate, rotateDeps, rotateHandler } from './support/rotation';
+
+/**
+ * Faults moto cannot produce (throttling, 5xx), injected into real clients below their retry
+ * middleware: every attempt of the named operation fails, everything else reaches moto.
+ */
+function failEvery(client: SecretsManagerClient, operation: string, errorName: string, status: number) {
+  const attempts = { count: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== `${operation}Command`) return next(args);
+      attempts.count += 1;
+      const error = Object.assign(new Error(`injected ${errorName}`), {
+        name: errorName,
+        $fault: status >= 500 ? 'server' : 'client',
+        $metadata: { httpStatusCode: status, attempts: attempts.count },
+      });
+      throw error;
+    },
+    { step: 'deserialize', name: `inject${operation}Fault`, priority: 'low' },
+  );
+  return attempts;
+}
+
+describe('AWS faults moto cannot produce', () => {
+  const server = new CfnResponseServer();
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  it('retries a throttled call a bounded number of times, then fails clearly', async () => {
+    const client = secretsClient();
+    const attempts = failEvery(client, 'DescribeSecret', 'ThrottlingException', 400);
+    const store = new SecretStore(client);
+    await expect(store.describe('any-secret')).rejects.toThrow(
+      'Secrets Manager DescribeSecret on any-secret failed: ThrottlingException',
+    );
+    expect(attempts.count).toBe(3);
+  });
+
+  it('answers FAILED and leaves no user when CreateSecret keeps failing (5xx)', async () => {
+    const master = await createPgMaster();
+    const masterArn = await putPgMasterSecret(master);
+    const store = secretStore();
+    failEvery(store.client, 'CreateSecret', 'InternalServiceError', 500);
+    const handler = customResourceHandler({ store });
+    const username = `faulty_${uniqueSuffix()}`;
+    const response = await handler(
+      cfnEvent('Create', server, {
+        properties: { MasterSecretArn: masterArn, Username: username, Database: master.database },
+        stackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/faults/${randomUUID()}`,
+      }),
+      lambdaContext(),
+    );
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/CreateSecret .* failed: InternalServiceError/);
+    expect(await pgRoleExists(username)).toBe(false);
+  });
+
+  it('fails a rotation step on a throttled PutSecretValue and leaves AWSCURRENT as it was', async () => {
+    const master = await createPgMaster();
+    const user = await createRotatableUser(master, { strategy: 'single' });
+    const before = (await secretStore().describe(user.secretArn)).versions;
+    const deps = rotateDeps();
+    failEvery(deps.store.client, 'PutSecretValue', 'ThrottlingException', 400);
+    await expect(rotate(user.secretArn, { handler: rotateHandler(deps) })).rejects.toThrow(
+      /PutSecretValue .* failed: ThrottlingException/,
+    );
+    expect((await secretStore().describe(user.secretArn)).versions).toEqual(before);
+  });
+});
