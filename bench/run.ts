@@ -53,7 +53,9 @@ function verdicts(bundles: BundleFigures[], flows: FlowFigures[], scale: ScaleFi
     out.push(
       `${s.peakConnections <= s.concurrencyCap ? 'met ' : 'MISS'} ${s.phase} on ${s.engine}: peak ${s.peakConnections} connections (cap ${s.concurrencyCap})`,
     );
-    out.push(`${s.failures === 0 ? 'met ' : 'MISS'} ${s.phase} on ${s.engine}: ${s.failures} failures`);
+    out.push(
+      `${s.failures === 0 ? 'met ' : 'MISS'} ${s.phase} on ${s.engine}: ${s.failures} failures${s.reasons.length ? ` (${s.reasons.join('; ')})` : ''}`,
+    );
   }
   return out;
 }

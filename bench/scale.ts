@@ -18,6 +18,7 @@ export interface ScaleFigures {
   peakConnections: number;
   wallMs: number;
   failures: number;
+  reasons: string[];
 }
 
 /** The server's connections to `database`, the asking one excluded. */
@@ -71,7 +72,12 @@ async function phase(
   const results = await withConcurrency(cap, tasks);
   const wallMs = round(performance.now() - started, 0);
   const peakConnections = await sampler.stop();
-  const failures = results.filter((result) => result.status === 'rejected').length;
+  const rejected = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  const failures = rejected.length;
+  // Why, once per distinct reason: a failure figure without its reason helps no one.
+  const reasons = [
+    ...new Set(rejected.map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason)))),
+  ];
   return {
     phase: name,
     engine: db.engine,
@@ -80,6 +86,7 @@ async function phase(
     peakConnections,
     wallMs,
     failures,
+    reasons,
   };
 }
 

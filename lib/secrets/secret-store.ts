@@ -317,7 +317,7 @@ export class SecretStore {
 
   private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await send();
+      return await withGarbleRetries(send);
     } catch (error) {
       if (error instanceof ResourceNotFoundException) throw new SecretNotFoundError(secretId);
       // A secret scheduled for deletion answers InvalidRequestException on most calls.
@@ -326,6 +326,23 @@ export class SecretStore {
       }
       const name = error instanceof Error ? error.name : 'unknown error';
       throw new SecretsManagerCallError(operation, secretId, name);
+    }
+  }
+}
+
+// The SDK retries throttling, 5xx and timeouts itself, but not an answer it cannot parse (a cut
+// connection mid-body; moto under load does it too). Every call here is safe to repeat: reads,
+// and writes made idempotent by their tokens or their nature. Two more tries, then the error.
+const GARBLED_RETRIES = 2;
+
+async function withGarbleRetries<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'SyntaxError') || attempt >= GARBLED_RETRIES)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
     }
   }
 }

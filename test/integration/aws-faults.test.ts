@@ -46,6 +46,34 @@ describe('AWS faults moto cannot produce', () => {
     expect(attempts.count).toBe(3);
   });
 
+  it('tries again when an answer could not be parsed, a bounded number of times', async () => {
+    const client = secretsClient();
+    let garbled = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetRandomPasswordCommand' && garbled < 2) {
+          garbled += 1;
+          throw Object.assign(new Error('Unexpected end of JSON input'), { name: 'SyntaxError' });
+        }
+        return next(args);
+      },
+      { step: 'deserialize', name: 'garbleTwice', priority: 'low' },
+    );
+    const password = await new SecretStore(client).randomPassword({
+      length: 20,
+      excludeCharacters: '',
+      excludePunctuation: true,
+      requireEachIncludedType: true,
+    });
+    expect(password.reveal()).toHaveLength(20);
+    expect(garbled).toBe(2);
+
+    const always = secretsClient();
+    const attempts = failEvery(always, 'DescribeSecret', 'SyntaxError', 200);
+    await expect(new SecretStore(always).describe('any')).rejects.toThrow(/failed: SyntaxError/);
+    expect(attempts.count).toBe(3);
+  });
+
   it('answers FAILED and leaves no user when CreateSecret keeps failing (5xx)', async () => {
     const master = await createPgMaster();
     const masterArn = await putPgMasterSecret(master);
