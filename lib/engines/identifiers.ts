@@ -21,6 +21,9 @@ export function checkIdentifier(
   }
 }
 
+/** What the second login of the alternating-users strategy adds to the first one's name. */
+export const CLONE_SUFFIX = '_clone';
+
 /**
  * `name` + suffix when that fits `maxLength` (AWS's rule, so existing `name_clone` logins are
  * found). Otherwise `name` is cut and six hex digits of its SHA-256 go before the suffix: a

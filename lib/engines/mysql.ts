@@ -8,7 +8,7 @@ import {
   InvalidIdentifierError,
   UserOwnsObjectsError,
 } from './errors';
-import { checkIdentifier, suffixWithin } from './identifiers';
+import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
 import { account, type Flavour, type Statement } from './mysql-statements';
 import * as sql from './mysql-statements';
 import { parseGrants, syncStatements } from './mysql-grants';
@@ -20,7 +20,6 @@ import { asDriverError, driverFailure, sslOf, whyUnreachable } from './mysql-dri
  */
 export const MAX_USERNAME = 32;
 const MAX_DATABASE = 64;
-const CLONE_SUFFIX = '_clone';
 const DEFAULT_USER_HOST = '%';
 // The server's own accounts, RDS's, and names that are keywords in account clauses.
 const RESERVED_USERS = /^(root|rds.*|mysql|mariadb_sys|public|none|current_user|current_role)$/i;

@@ -8,12 +8,11 @@ import {
   DatabaseUnreachableError,
   UserOwnsObjectsError,
 } from './errors';
-import { checkIdentifier, suffixWithin } from './identifiers';
+import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
 import * as sql from './postgresql-statements';
 import { tlsOptions } from './tls';
 
 const MAX_IDENTIFIER = 63;
-const CLONE_SUFFIX = '_clone';
 // Roles of PostgreSQL itself and of RDS/Aurora, and SQL keywords that name roles.
 const RESERVED_ROLES =
   /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;

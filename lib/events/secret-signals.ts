@@ -1,4 +1,5 @@
 import { describeError } from '../errors';
+import { whereaboutsOf } from './detail';
 import { DETAIL_TYPES } from './publisher';
 import type { SecretSignal } from './incoming';
 import { AWSCURRENT } from '../secrets/stages';
@@ -40,18 +41,11 @@ async function publishRotationFailure(
   deps: TaggedSecretDeps,
 ): Promise<void> {
   const secret = await deps.store.find(secretId);
-  const value = secret
-    ? parsePartialSecret(
-        secret.arn,
-        await deps.store.getString(secret.arn, { stage: AWSCURRENT }).catch(() => undefined),
-      )
-    : {};
+  const readCurrent = async () =>
+    secret && parsePartialSecret(secret.arn, await deps.store.getString(secret.arn, { stage: AWSCURRENT }));
   await deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
     secretArn: secret?.arn ?? secretId,
-    ...(value.engine ? { engine: value.engine } : {}),
-    ...(value.host ? { host: value.host } : {}),
-    ...(value.dbname ? { database: value.dbname } : {}),
-    ...(value.username ? { user: value.username } : {}),
+    ...(secret ? await whereaboutsOf(secret, readCurrent) : {}),
     ...(secret?.tags[TAGS.strategy] ? { strategy: secret.tags[TAGS.strategy] } : {}),
     reason: `Secrets Manager reported ${cause}`,
   });

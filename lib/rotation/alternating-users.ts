@@ -1,12 +1,10 @@
+import { CLONE_SUFFIX } from '../engines/identifiers';
 import { InvalidInputError } from '../errors';
 import { TAGS } from '../secrets/tags';
 import { connectAsMaster } from '../users/master-session';
-import type { RotationContext, Target } from './context';
+import { ensureSameServer, type RotationContext, type Target } from './context';
 import { CurrentLoginRejectedError, MasterRequiredError } from './errors';
-import { ensureSameServer } from './single-user';
 import type { RotationStrategy } from './strategy';
-
-const CLONE_SUFFIX = '_clone';
 
 /**
  * The user's first login: the `dbauth:user` tag names it; secrets without it follow AWS's

@@ -1,5 +1,4 @@
 import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engines/engine';
-import { AuthenticationFailedError } from '../engines/errors';
 import type { EventPublisher } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
 import type { PasswordPolicy, SecretDescription, SecretVersion } from '../secrets/secret-store';
@@ -7,9 +6,10 @@ import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { TAGS, type Strategy } from '../secrets/tags';
 import { resolveEndpoint } from '../users/endpoint';
-import { grantsFromTag } from '../users/grants';
+import { grantsFromTag, schemasFromTag } from '../users/grants';
+import { tryLogin } from '../users/login';
 import type { MasterDeps } from '../users/master-session';
-import { PendingVersionMissingError, RotationError } from './errors';
+import { MasterElsewhereError, PendingVersionMissingError, RotationError } from './errors';
 
 export interface RotationDeps extends MasterDeps {
   passwordPolicy: PasswordPolicy;
@@ -113,22 +113,15 @@ export class RotationContext {
     const tag = this.secret.tags[TAGS.grants];
     const privileges = tag ? grantsFromTag(tag) : [];
     if (!privileges) throw new RotationError(`tag ${TAGS.grants} of secret ${this.arn} is not understood`);
-    const schemas = (this.secret.tags[TAGS.schemas] ?? (tag ? 'public' : ''))
-      .split(',')
-      .map((schema) => schema.trim())
-      .filter((schema) => schema.length > 0);
+    // Without a grants tag there is nothing schema-wide to prove.
+    const schemas = tag ? schemasFromTag(this.secret.tags[TAGS.schemas]) : [];
     schemas.forEach((schema) => target.engine.validateSchemaName(schema));
     return { database: target.endpoint.database, schemas, privileges };
   }
 
   /** A session as `login`, or undefined when the server refuses the password. */
-  async tryLogin(target: Target, login: Login): Promise<EngineSession | undefined> {
-    try {
-      return await target.engine.connect(target.endpoint, login, this.deps.timeouts);
-    } catch (error) {
-      if (error instanceof AuthenticationFailedError) return undefined;
-      throw error;
-    }
+  tryLogin(target: Target, login: Login): Promise<EngineSession | undefined> {
+    return tryLogin(target.engine, target.endpoint, login, this.deps.timeouts);
   }
 
   async canLogIn(target: Target, login: Login): Promise<boolean> {
@@ -149,5 +142,18 @@ export class RotationContext {
       if (error instanceof SecretNotFoundError) return undefined;
       throw error;
     }
+  }
+}
+
+/** The secret's master may act only on the server the secret points at. */
+export function ensureSameServer(context: RotationContext, secretTarget: Target, masterTarget: Target): void {
+  const secretAt = secretTarget.endpoint;
+  const masterAt = masterTarget.endpoint;
+  if (secretAt.host.toLowerCase() !== masterAt.host.toLowerCase() || secretAt.port !== masterAt.port) {
+    throw new MasterElsewhereError(
+      context.arn,
+      `${secretAt.host}:${secretAt.port}`,
+      `${masterAt.host}:${masterAt.port}`,
+    );
   }
 }

@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DbauthError, describeError } from '../errors';
 import { errorDetails } from '../log';
+import { whereaboutsOf } from '../events/detail';
 import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
 import type { SecretDescription } from '../secrets/secret-store';
 import { serializeSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
-import { TAGS } from '../secrets/tags';
 import { alternatingUsers } from './alternating-users';
 import { RotationContext, type RotationDeps } from './context';
 import {
@@ -98,25 +98,10 @@ export interface StepResult {
  */
 async function detailOf(context: RotationContext | undefined, secretId: string): Promise<EventDetail> {
   if (!context) return { secretArn: secretId };
-  const { tags } = context.secret;
-  const base = { secretArn: context.arn, strategy: context.strategy };
-  if (tags[TAGS.engine] && tags[TAGS.host]) {
-    return {
-      ...base,
-      engine: tags[TAGS.engine],
-      host: tags[TAGS.host],
-      ...(tags[TAGS.database] ? { database: tags[TAGS.database] } : {}),
-      ...(tags[TAGS.username] ? { user: tags[TAGS.username] } : {}),
-    };
-  }
-  const current = await context.current().catch(() => undefined);
-  if (!current) return base;
   return {
-    ...base,
-    engine: current.engine,
-    host: current.host,
-    ...(current.dbname ? { database: current.dbname } : {}),
-    user: current.username,
+    secretArn: context.arn,
+    strategy: context.strategy,
+    ...(await whereaboutsOf(context.secret, () => context.current())),
   };
 }
 

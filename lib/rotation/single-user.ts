@@ -2,22 +2,9 @@ import { InvalidInputError } from '../errors';
 import type { AppSecretValue } from '../secrets/secret-value';
 import { TAGS } from '../secrets/tags';
 import { connectAsMaster } from '../users/master-session';
-import type { RotationContext, Target } from './context';
-import { CredentialsRejectedError, MasterElsewhereError } from './errors';
+import { ensureSameServer, type RotationContext, type Target } from './context';
+import { CredentialsRejectedError } from './errors';
 import type { RotationStrategy } from './strategy';
-
-/** The secret's master may act only on the server the secret points at. */
-export function ensureSameServer(context: RotationContext, secretTarget: Target, masterTarget: Target): void {
-  const secretAt = secretTarget.endpoint;
-  const masterAt = masterTarget.endpoint;
-  if (secretAt.host.toLowerCase() !== masterAt.host.toLowerCase() || secretAt.port !== masterAt.port) {
-    throw new MasterElsewhereError(
-      context.arn,
-      `${secretAt.host}:${secretAt.port}`,
-      `${masterAt.host}:${masterAt.port}`,
-    );
-  }
-}
 
 /**
  * One login whose password changes in place. Between setSecret and finishSecret the database

@@ -61,6 +61,14 @@ export function diffGrants(from: GrantSet, to: GrantSet, scope: GrantScope = 'sc
   return changes;
 }
 
+/** The schemas a `dbauth:schemas` tag names (comma-separated); `public` when there is no tag. */
+export function schemasFromTag(value: string | undefined): string[] {
+  return (value ?? 'public')
+    .split(',')
+    .map((schema) => schema.trim())
+    .filter((schema) => schema.length > 0);
+}
+
 /** The grants a `dbauth:grants` tag names: a preset, or privileges separated by commas. */
 export function grantsFromTag(value: string): Privilege[] | undefined {
   const trimmed = value.trim();

@@ -1,11 +1,11 @@
 import type { RdsSender } from '../aws/clients';
 import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
-import { AuthenticationFailedError } from '../engines/errors';
 import { DbauthError } from '../errors';
 import { SecretNotFoundError } from '../secrets/errors';
 import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/secret-store';
 import { parseMasterSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
+import { tryLogin } from './login';
 import { resolveEndpoint, type EndpointOverrides, type TlsDefaults } from './endpoint';
 
 export interface MasterDeps {
@@ -61,13 +61,8 @@ export async function connectAsMaster(
     deps,
   );
   const attempt = async (value: typeof first): Promise<MasterAccess | undefined> => {
-    try {
-      const session = await engine.connect(endpoint, value, deps.timeouts);
-      return { session, engine, endpoint, masterArn, masterUsername: value.username };
-    } catch (error) {
-      if (error instanceof AuthenticationFailedError) return undefined;
-      throw error;
-    }
+    const session = await tryLogin(engine, endpoint, value, deps.timeouts);
+    return session && { session, engine, endpoint, masterArn, masterUsername: value.username };
   };
   const access = await attempt(first);
   if (access) return access;

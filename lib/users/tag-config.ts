@@ -1,7 +1,7 @@
 import type { Privilege } from '../engines/engine';
 import { InvalidInputError } from '../errors';
 import { TAGS, type Strategy } from '../secrets/tags';
-import { grantsFromTag } from './grants';
+import { grantsFromTag, schemasFromTag } from './grants';
 
 /** What the `dbauth:*` tags of a secret ask for. */
 export interface TagConfig {
@@ -15,12 +15,6 @@ export interface TagConfig {
   /** undefined: rotation off; otherwise a schedule expression or a number of days. */
   rotation?: { scheduleExpression: string } | { automaticallyAfterDays: number };
 }
-
-const schemasOf = (value: string | undefined) =>
-  (value ?? 'public')
-    .split(',')
-    .map((schema) => schema.trim())
-    .filter((schema) => schema.length > 0);
 
 function rotationOf(value: string | undefined, defaultSchedule: string): TagConfig['rotation'] {
   const wanted = (value ?? defaultSchedule).trim();
@@ -52,7 +46,7 @@ export function tagConfigOf(tags: Record<string, string>, defaultSchedule: strin
     masterArn,
     grantsLabel,
     privileges,
-    schemas: schemasOf(tags[TAGS.schemas]),
+    schemas: schemasFromTag(tags[TAGS.schemas]),
     ...(tags[TAGS.database] ? { database: tags[TAGS.database] } : {}),
     ...(tags[TAGS.username] ? { username: tags[TAGS.username] } : {}),
     strategy,
@@ -67,6 +61,6 @@ export function parseAppliedTag(value: string | undefined): { privileges: Privil
   const [grants, schemas] = (value ?? '').split('|');
   const privileges = grants ? grantsFromTag(grants) : undefined;
   return privileges && schemas !== undefined
-    ? { privileges, schemas: schemasOf(schemas) }
+    ? { privileges, schemas: schemasFromTag(schemas) }
     : { privileges: [], schemas: [] };
 }

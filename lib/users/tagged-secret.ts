@@ -3,7 +3,6 @@ import type { GrantSet } from '../engines/engine';
 import { InvalidInputError } from '../errors';
 import { DETAIL_TYPES, type EventPublisher } from '../events/publisher';
 import { SecretNotFoundError, SecretsManagerCallError } from '../secrets/errors';
-import { AuthenticationFailedError } from '../engines/errors';
 import type { Password } from '../secrets/password';
 import type { PasswordPolicy, SecretDescription } from '../secrets/secret-store';
 import {
@@ -15,6 +14,7 @@ import {
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
 import { MANAGED_BY_TAGS, TAGS } from '../secrets/tags';
 import { changeGrants } from './lifecycle';
+import { tryLogin } from './login';
 import { connectAsMaster, type MasterAccess, type MasterDeps } from './master-session';
 import { appliedTag, parseAppliedTag, tagConfigOf, type TagConfig } from './tag-config';
 
@@ -195,20 +195,16 @@ async function ensureUser(
     (stages) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT),
   );
   if (rotating) return 'unchanged';
-  try {
-    const probe = await engine.connect(
-      endpoint,
-      { username: user.login, password: full.password },
-      deps.timeouts,
-    );
-    await probe.close();
-    return 'adopted';
-  } catch (error) {
-    if (!(error instanceof AuthenticationFailedError)) throw error;
-    // The tag asked for this user: it takes the secret's password.
-    await session.setPassword(user.login, full.password);
-    return 'adopted';
-  }
+  const probe = await tryLogin(
+    engine,
+    endpoint,
+    { username: user.login, password: full.password },
+    deps.timeouts,
+  );
+  await probe?.close();
+  // The tag asked for this user: it takes the secret's password.
+  if (!probe) await session.setPassword(user.login, full.password);
+  return 'adopted';
 }
 
 async function ensureGrants(
