@@ -99,10 +99,14 @@ start_postgres() {
     as_service_user "$user" "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; running=no
   fi
   if [ $running = no ]; then
+    # Files of a server that is not running (a killed one, or a copied data dir) would make a
+    # new start refuse or wait on a process id that now belongs to something else.
+    rm -f "$data/postmaster.pid" "$data"/.s.PGSQL.*
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     # TLS is offered, not required: tests check both plaintext and verified connections.
     as_service_user "$user" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 start \
-      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300 -c ssl=on -c ssl_cert_file=$STATE_DIR/tls/server.pem -c ssl_key_file=$data/server.key" >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300 -c ssl=on -c ssl_cert_file=$STATE_DIR/tls/server.pem -c ssl_key_file=$data/server.key" >/dev/null ||
+      return 1
   fi
   wait_for PostgreSQL 60 env PGPASSWORD="$PG_ADMIN_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc 'select 1'
 }
@@ -135,6 +139,9 @@ start_mariadb() {
     running=no
   fi
   if [ $running = no ]; then
+    # A data dir copied or left by a killed server keeps its pid and socket files; the socket
+    # would look like a live server, so they go before the start and readiness is a real answer.
+    rm -f "$sock" "$data/mariadb.pid"
     log "starting MariaDB on 127.0.0.1:$MARIADB_PORT"
     # TLS is offered, not required (tests check both); the same test CA as PostgreSQL's.
     nohup mariadbd --no-defaults --datadir="$data" --user="$user" --bind-address=127.0.0.1 \
@@ -142,7 +149,14 @@ start_mariadb() {
       --log-error="$data/server.log" --max-connections=300 --skip-name-resolve \
       --ssl-cert="$STATE_DIR/tls/server.pem" --ssl-key="$data/server-key.pem" --ssl-ca="$STATE_DIR/tls/ca.pem" \
       >/dev/null 2>&1 &
-    wait_for MariaDB 60 test -S "$sock"
+    local pid=$!
+    # ping answers 0 once the server accepts connections, even when it refuses this login.
+    local tries=240
+    until mariadb-admin --no-defaults -uroot -S "$sock" --connect-timeout=2 ping >/dev/null 2>&1; do
+      kill -0 "$pid" 2>/dev/null || { log "MariaDB exited while starting"; return 1; }
+      tries=$((tries - 1)); [ $tries -gt 0 ] || { log "MariaDB did not answer in time"; return 1; }
+      sleep 0.5
+    done
   fi
   # Root gets its password on every account tests reach over TCP. mariadb-install-db makes
   # root@127.0.0.1 without one, so CREATE ... IF NOT EXISTS alone would leave it empty.
@@ -150,6 +164,19 @@ start_mariadb() {
     "ALTER USER 'root'@'localhost' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '$MARIADB_ADMIN_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" ||
     { log "could not set MariaDB's root password"; return 1; }
   wait_for MariaDB 60 mariadb --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -p"$MARIADB_ADMIN_PASSWORD" -e 'SELECT 1'
+}
+
+# The servers are throwaway: one that will not start on the data dir it finds (a disk copied
+# mid-write, a version change) is started again on a new one rather than failing the run.
+start_afresh() { # data dir name, start function
+  local data=$STATE_DIR/$1
+  log "$1 did not start on $data; its log ends with:"
+  tail -n 15 "$data/server.log" >&2 2>/dev/null || true
+  pkill -f -- "$data" 2>/dev/null || true
+  sleep 2
+  rm -rf "$data"
+  log "starting $1 on a new data dir"
+  "$2"
 }
 
 start_moto() {
@@ -188,8 +215,8 @@ case ${1:-start} in
   start)
     apt_install curl ca-certificates
     mkdir -p "$STATE_DIR" "$TOOLS_DIR"
-    start_postgres
-    start_mariadb
+    start_postgres || start_afresh postgres start_postgres
+    start_mariadb || start_afresh mariadb start_mariadb
     start_moto
     install_linters
     print_env | tee "$STATE_DIR/env"
