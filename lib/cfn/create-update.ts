@@ -7,6 +7,7 @@ import { parseAppSecret, serializeSecret, type AppSecretValue } from '../secrets
 import { AWSCURRENT } from '../secrets/stages';
 import { TAGS } from '../secrets/tags';
 import { privilegesOf } from '../users/grants';
+import { refuseClaimedUser } from '../users/claims';
 import { changeGrants, ensureUser, removeUser } from '../users/lifecycle';
 import { connectAsMaster } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
@@ -57,6 +58,7 @@ export async function createWithPlan(
         `user ${username} already exists on ${plan.identity.host}; set AdoptExistingUser: true to manage it (its password will change)`,
       );
     }
+    if (userExisted) await refuseClaimedUser(store, { username, host: plan.master.endpoint.host });
     password = await store.randomPassword({
       ...deps.passwordPolicy,
       length: plan.props.PasswordLength,

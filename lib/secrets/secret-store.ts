@@ -20,6 +20,12 @@ import {
 import { SecretNotFoundError, SecretsManagerCallError } from './errors';
 import { Password } from './password';
 
+/** A secret found by its tags (ListSecrets). */
+export interface TaggedSecret {
+  arn: string;
+  tags: Record<string, string>;
+}
+
 /** What DescribeSecret tells, reduced to what dbauth decides on. */
 export interface SecretDescription {
   arn: string;
@@ -233,7 +239,12 @@ export class SecretStore {
 
   /** ARNs of the secrets (not scheduled for deletion) that carry tag `key` with `value`, up to `limit`. */
   async findTagged(key: string, value: string, limit: number): Promise<string[]> {
-    const arns: string[] = [];
+    return (await this.listTagged(key, value, limit)).map((entry) => entry.arn);
+  }
+
+  /** The secrets (not scheduled for deletion) that carry tag `key` with `value`, with all their tags. */
+  async listTagged(key: string, value: string, limit: number): Promise<TaggedSecret[]> {
+    const found: TaggedSecret[] = [];
     let NextToken: string | undefined;
     do {
       const out = await this.call('ListSecrets', '-', () =>
@@ -249,13 +260,13 @@ export class SecretStore {
         ),
       );
       for (const entry of out.SecretList ?? []) {
+        const tags = Object.fromEntries((entry.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
         // The filters match the key and the value separately: check they belong together.
-        if (entry.ARN && entry.Tags?.some((tag) => tag.Key === key && tag.Value === value))
-          arns.push(entry.ARN);
+        if (entry.ARN && tags[key] === value) found.push({ arn: entry.ARN, tags });
       }
       NextToken = out.NextToken;
-    } while (NextToken && arns.length < limit);
-    return arns.slice(0, limit);
+    } while (NextToken && found.length < limit);
+    return found.slice(0, limit);
   }
 
   /** Schedules deletion (recoveryWindowDays 7–30), or deletes at once when `force`. */

@@ -13,6 +13,7 @@ import {
 } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
 import { MANAGED_BY_TAGS, TAGS } from '../secrets/tags';
+import { refuseClaimedUser } from './claims';
 import { changeGrants } from './lifecycle';
 import { tryLogin } from './login';
 import { connectAsMaster, type MasterAccess, type MasterDeps } from './master-session';
@@ -56,6 +57,13 @@ export async function reconcileTaggedSecret(
   });
   try {
     const user = checkedUser(secret, config, stored, master);
+    // Taking over a user that exists: not one that another secret manages (checked before any change).
+    if (secret.tags[TAGS.managedBy] !== MANAGED_BY_TAGS && (await master.session.userExists(user.base)))
+      await refuseClaimedUser(deps.store, {
+        username: user.base,
+        host: master.endpoint.host,
+        secretArn: secret.arn,
+      });
     const full = await ensureFullValue(secret, stored, user.login, master, deps);
     const outcome = await ensureUser(secret, user, full, master, deps);
     const grantsChanged = await ensureGrants(secret, config, user, master, outcome === 'created');

@@ -103,6 +103,34 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
     expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
   });
 
+  it('AdoptExistingUser takes over a user nobody manages, never one another secret manages', async () => {
+    const master = await db.createMaster();
+    h.remember(master.password);
+    const masterArn = await putSecret(db.masterSecretValue(master));
+    const username = `adopted_${run}`;
+    const oldPassword = `adopted-pw-${randomUUID()}`;
+    h.remember(oldPassword);
+    await db.createLogin(master, username, oldPassword);
+    const properties = {
+      MasterSecretArn: masterArn,
+      Username: username,
+      Database: master.database,
+      AdoptExistingUser: 'true',
+    };
+    const adopted = await h.send('Create', { properties, logicalResourceId: 'adopted' });
+    expect(adopted.Status).toBe('SUCCESS');
+    const login = await h.storedLogin(adopted.Data?.SecretArn ?? '');
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
+    expect(await db.tryAs({ ...login, password: oldPassword }, 'SELECT 1')).not.toBe('ok');
+
+    // A second resource for the same user would take its password from the first at every rotation.
+    const second = await h.send('Create', { properties, logicalResourceId: 'adoptedAgain' });
+    expect(second.Status).toBe('FAILED');
+    expect(second.Reason).toContain(`already managed by dbauth through secret ${adopted.Data?.SecretArn}`);
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
+    expect(await h.stackSecrets('adoptedAgain-')).toHaveLength(0);
+  });
+
   it('never prints or answers with a password it used', () => {
     expect(h.leaks()).toEqual({ output: [], responses: [] });
   });

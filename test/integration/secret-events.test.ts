@@ -167,6 +167,23 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     ).not.toBe('ok');
   });
 
+  it('refuses a second secret for a user that another secret manages, and changes nothing', async () => {
+    const username = `claimed_${uniqueSuffix()}`;
+    const first = await createSecret({ username }, { 'dbauth:master': masterArn, 'dbauth:rotation': 'off' });
+    await handle(secretEvent('create-secret', { secretArn: first.arn, secretName: first.name, masterArn }));
+    const firstLogin = await loginOf(first.arn);
+    const second = await createSecret({ username }, { 'dbauth:master': masterArn, 'dbauth:rotation': 'off' });
+    const before = await secretStore().describe(second.arn);
+    await expect(
+      handle(secretEvent('create-secret', { secretArn: second.arn, secretName: second.name, masterArn })),
+    ).rejects.toThrow(`already managed by dbauth through secret ${first.arn}`);
+    // The first secret still logs in: its password was not taken over.
+    expect(await db.tryAs(firstLogin, 'SELECT 1')).toBe('ok');
+    const after = await secretStore().describe(second.arn);
+    expect(after.versions).toEqual(before.versions);
+    expect(after.tags).toEqual(before.tags);
+  });
+
   it('does nothing for an event about a secret that no longer exists', async () => {
     const secret = await createSecret({ username: `gone_${uniqueSuffix()}` }, { 'dbauth:master': masterArn });
     await secretsClient().send(
