@@ -15,15 +15,15 @@ export interface BundleFigures {
 
 const RUNS = 20;
 const HANDLERS: Record<string, string> = {
-  customResource: 'handlers/custom-resource.js',
-  rotate: 'handlers/rotate.js',
-  secretEvents: 'handlers/secret-events.js',
+  customResource: 'handlers/custom-resource.mjs',
+  rotate: 'handlers/rotate.mjs',
+  secretEvents: 'handlers/secret-events.mjs',
 };
 
 // Measures inside the child: performance.now() counts from the process's start.
 const PROBE = `
 const before = performance.now();
-const mod = require(process.argv[1]);
+const mod = await import(process.argv[1]);
 if (typeof mod.handler !== 'function') throw new Error('no handler');
 const after = performance.now();
 process.stdout.write(JSON.stringify({ init: after - before, sinceStart: after }));
@@ -42,7 +42,7 @@ export function measureBundles(): BundleFigures[] {
     const init: number[] = [];
     const sinceStart: number[] = [];
     for (let run = 0; run < RUNS; run += 1) {
-      const child = spawnSync(process.execPath, ['-e', PROBE, join(dir, entry)], {
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, join(dir, entry)], {
         encoding: 'utf8',
         // What a Lambda has at init: a region, no endpoint override, no credentials needed yet.
         env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },

@@ -1,8 +1,19 @@
-// mysql2's errors and TLS options, turned into dbauth's: no error of ours carries SQL text.
+// mysql2 loaded on first use; its errors and TLS options turned into dbauth's: no error of ours carries SQL text.
 import type { SslOptions } from 'mysql2/promise';
 import type { Endpoint, Timeouts } from './engine';
 import { DatabaseError } from './errors';
 import { tlsOptions } from './tls';
+
+type MysqlDriver = typeof import('mysql2/promise');
+
+/**
+ * mysql2's promise API, loaded on first use: a function serving PostgreSQL never pays for it.
+ * mysql2 is CommonJS, and an ESM bundle split into chunks hands it over as `default` only.
+ */
+export async function loadDriver(): Promise<MysqlDriver> {
+  const loaded: MysqlDriver & { default?: MysqlDriver } = await import('mysql2/promise');
+  return loaded.default ?? loaded;
+}
 
 export interface DriverError {
   code?: unknown;

@@ -12,7 +12,7 @@ import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
 import { account, type Flavour, type Statement } from './mysql-statements';
 import * as sql from './mysql-statements';
 import { parseGrants, syncStatements } from './mysql-grants';
-import { asDriverError, driverFailure, sslOf, whyUnreachable } from './mysql-driver';
+import { asDriverError, driverFailure, loadDriver, sslOf, whyUnreachable } from './mysql-driver';
 
 /**
  * 32 is MySQL's limit since 5.7.8 (and Aurora MySQL's); MariaDB 10.x takes 128. The family
@@ -214,8 +214,7 @@ export const mysql: Engine = {
       describe: 'a host name, an IP address or a pattern of them with % and _',
     });
     const ssl = sslOf(endpoint);
-    // Loaded on first use: a function serving PostgreSQL never pays for the MySQL driver.
-    const { createConnection } = await import('mysql2/promise');
+    const { createConnection } = await loadDriver();
     let connection: Connection;
     try {
       connection = await createConnection({

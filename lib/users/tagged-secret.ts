@@ -15,7 +15,6 @@ import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
 import { MANAGED_BY_TAGS, TAGS } from '../secrets/tags';
 import { refuseClaimedUser } from './claims';
 import { changeGrants } from './lifecycle';
-import { tryLogin } from './login';
 import { connectAsMaster, type MasterAccess, type MasterDeps } from './master-session';
 import { appliedTag, parseAppliedTag, tagConfigOf, type TagConfig } from './tag-config';
 
@@ -65,7 +64,7 @@ export async function reconcileTaggedSecret(
         secretArn: secret.arn,
       });
     const full = await ensureFullValue(secret, stored, user.login, master, deps);
-    const outcome = await ensureUser(secret, user, full, master, deps);
+    const outcome = await ensureUser(secret, user, full, master);
     const grantsChanged = await ensureGrants(secret, config, user, master, outcome === 'created');
     await ensureRotation(secret, config, deps);
     await ensureTags(secret, config, user.base, full, deps);
@@ -187,9 +186,8 @@ async function ensureUser(
   user: UserNames,
   full: AppSecretValue,
   master: MasterAccess,
-  deps: TaggedSecretDeps,
 ): Promise<ReconcileOutcome> {
-  const { session, engine, endpoint } = master;
+  const { session } = master;
   if (!(await session.userExists(user.login))) {
     await session.createUser(user.login, full.password);
     if (user.login !== user.base) await session.syncClone(user.base, user.login);
@@ -203,15 +201,9 @@ async function ensureUser(
     (stages) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT),
   );
   if (rotating) return 'unchanged';
-  const probe = await tryLogin(
-    engine,
-    endpoint,
-    { username: user.login, password: full.password },
-    deps.timeouts,
-  );
-  await probe?.close();
-  // The tag asked for this user: it takes the secret's password.
-  if (!probe) await session.setPassword(user.login, full.password);
+  // The tag asked for this user: it is taken over as if dbauth had made it (the secret's
+  // password, and on MySQL REQUIRE SSL when dbauth itself connects over TLS).
+  await session.createUser(user.login, full.password);
   return 'adopted';
 }
 

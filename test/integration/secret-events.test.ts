@@ -12,7 +12,10 @@ import { uniqueSuffix } from './support/postgres';
 import { secretEvent, secretEventsHandler } from './support/secret-events';
 import { secretStore, secretsClient } from './support/aws';
 import { tagSecret } from './support/rotation';
+import { readFileSync } from 'node:fs';
 import { parsePartialSecret } from '../../lib/secrets/secret-value';
+
+const CA = process.env.DBAUTH_TEST_CA ?? '/tmp/dbauth-services/tls/ca.pem';
 
 describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name', (db) => {
   const output = new OutputCapture();
@@ -182,6 +185,27 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     const after = await secretStore().describe(second.arn);
     expect(after.versions).toEqual(before.versions);
     expect(after.tags).toEqual(before.tags);
+  });
+
+  it('adopts a user as if it had made it: over TLS, a MySQL user gets REQUIRE SSL', async () => {
+    const username = `adopt_tls_${uniqueSuffix()}`;
+    await db.createLogin(master, username, 'old-adopted-password-2');
+    passwords.push('old-adopted-password-2');
+    const secret = await createSecret({ username }, { 'dbauth:master': masterArn, 'dbauth:rotation': 'off' });
+    const overTls = secretEventsHandler({
+      busName: events.busName,
+      rotationLambdaArn: rotationArn,
+      env: { DBAUTH_TLS_MODE: 'verify-full', DBAUTH_CA_BUNDLE: CA },
+    });
+    const result = await overTls(
+      secretEvent('create-secret', { secretArn: secret.arn, secretName: secret.name, masterArn }),
+    );
+    expect(result.outcomes).toEqual({ [secret.arn]: 'adopted' });
+    const login = await loginOf(secret.arn);
+    const tls = { ...login, ssl: { ca: readFileSync(CA, 'utf8') } };
+    expect(await db.tryAs(tls, 'SELECT count(*) FROM items')).toBe('ok');
+    // PostgreSQL requires TLS in pg_hba.conf, for every user alike; MySQL per user.
+    if (db.family === 'mysql') expect(await db.tryAs(login, 'SELECT 1')).toBe('28000');
   });
 
   it('does nothing for an event about a secret that no longer exists', async () => {

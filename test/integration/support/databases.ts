@@ -15,6 +15,8 @@ export interface DbLogin {
   user: string;
   password: string;
   database: string;
+  /** Log in over TLS, verifying the server's certificate against `ca`. */
+  ssl?: { ca: string };
 }
 
 /**

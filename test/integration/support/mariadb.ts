@@ -55,7 +55,7 @@ export async function createMariaMaster(): Promise<MariaMaster> {
 
 /** Logs in as `user` and runs `sql`; resolves to the error's SQLSTATE, or 'ok'. */
 export async function mariaTry(
-  login: { user: string; password: string; database: string },
+  login: { user: string; password: string; database: string; ssl?: { ca: string } },
   sql: string,
 ): Promise<string> {
   try {

@@ -6,7 +6,7 @@ import { testEnv } from './env';
 export const uniqueSuffix = () => randomBytes(4).toString('hex');
 
 export async function withPgClient<T>(
-  login: { user: string; password: string; database?: string },
+  login: { user: string; password: string; database?: string; ssl?: { ca: string } },
   use: (client: Client) => Promise<T>,
 ): Promise<T> {
   const client = new Client({
@@ -15,6 +15,7 @@ export async function withPgClient<T>(
     user: login.user,
     password: login.password,
     database: login.database ?? 'postgres',
+    ...(login.ssl ? { ssl: login.ssl } : {}),
     connectionTimeoutMillis: 5000,
   });
   await client.connect();
@@ -56,7 +57,7 @@ export async function createPgMaster(): Promise<PgMaster> {
 
 /** Logs in as `user` and runs `sql`; resolves to the error's SQLSTATE, or 'ok'. */
 export async function pgTry(
-  login: { user: string; password: string; database: string },
+  login: { user: string; password: string; database: string; ssl?: { ca: string } },
   sql: string,
 ): Promise<string> {
   try {

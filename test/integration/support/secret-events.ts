@@ -34,12 +34,12 @@ export function secretEvent(
 
 /** The secret events function's dependencies: real clients pointed at the local services. */
 export function secretEventsDeps(
-  options: { busName?: string; rotationLambdaArn?: string } = {},
+  options: { busName?: string; rotationLambdaArn?: string; env?: NodeJS.ProcessEnv } = {},
 ): SecretEventsDeps {
   return {
     // moto turns RotationEnabled on only for a number of days.
     ...testDeps({
-      env: { DBAUTH_DEFAULT_ROTATION_SCHEDULE: '30' },
+      env: { DBAUTH_DEFAULT_ROTATION_SCHEDULE: '30', ...options.env },
       ...(options.busName ? { busName: options.busName } : {}),
     }),
     ...(options.rotationLambdaArn ? { rotationLambdaArn: options.rotationLambdaArn } : {}),

@@ -247,7 +247,7 @@ describe('packaged CloudFormation template', () => {
     expect(new Set(zips).size).toBe(functions.length);
     functions.forEach((fn, index) => {
       const zip = readFileSync(join(outDir, zips[index] as string));
-      const handlerFile = String(fn.Properties?.Handler).replace(/\.[^.]+$/, '.js');
+      const handlerFile = String(fn.Properties?.Handler).replace(/\.[^.]+$/, '.mjs');
       // Zip entry names are stored uncompressed, so the handler's file name is in the bytes.
       expect(zip.includes(handlerFile)).toBe(true);
     });
