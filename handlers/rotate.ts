@@ -5,13 +5,15 @@ import { InvalidInputError } from '../lib/errors';
 import type { RotationDeps } from '../lib/rotation/context';
 import { rotationEvent } from '../lib/rotation/event';
 import { runRotationStep, type StepResult } from '../lib/rotation/protocol';
+import { VersionCache } from '../lib/secrets/version-cache';
 
 export interface RotateDeps extends RotationDeps {
   logger: Logger;
 }
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RotateDeps {
-  return commonDeps(env);
+  // One cache per container: the four steps of a rotation usually reach the same warm function.
+  return { ...commonDeps(env), versionCache: new VersionCache() };
 }
 
 /** The Secrets Manager rotation function: one step per invocation; a thrown error makes it retry. */

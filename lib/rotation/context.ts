@@ -2,7 +2,9 @@ import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engine
 import type { EventPublisher } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
 import type { PasswordPolicy, SecretDescription, SecretVersion } from '../secrets/secret-store';
+import type { Password } from '../secrets/password';
 import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
+import type { VersionCache } from '../secrets/version-cache';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { TAGS, type Strategy } from '../secrets/tags';
 import { resolveEndpoint } from '../users/endpoint';
@@ -14,6 +16,8 @@ import { MasterElsewhereError, PendingVersionMissingError, RotationError } from 
 export interface RotationDeps extends MasterDeps {
   passwordPolicy: PasswordPolicy;
   publisher: EventPublisher;
+  /** Values of versions read or put by earlier steps of a warm function; none: read every time. */
+  versionCache?: VersionCache;
 }
 
 /** Where a secret's database is, and the engine that speaks to it. */
@@ -66,7 +70,7 @@ export class RotationContext {
   async currentWithMaster(
     masterId: string | undefined,
   ): Promise<{ current: AppSecretValue; master?: SecretVersion }> {
-    if (!masterId || this.#current) return { current: await this.current() };
+    if (!masterId || this.#current || this.currentIsKnown()) return { current: await this.current() };
     // A deployment without BatchGetSecretValue permission still rotates, one read at a time.
     const versions = await this.deps.store.getCurrentOfEach([this.arn, masterId]).catch(() => []);
     // Trust only what is AWSCURRENT now (moto's BatchGetSecretValue returns a stale version
@@ -78,8 +82,18 @@ export class RotationContext {
     const master = versions.find(
       (version) => version.arn !== this.arn && version.stages.includes(AWSCURRENT),
     );
-    if (own) this.#current = Promise.resolve(parseAppSecret(this.arn, own.secretString));
+    if (own) {
+      this.remember(own.versionId, own.secretString);
+      this.#current = Promise.resolve(parseAppSecret(this.arn, own.secretString));
+    }
     return { current: await this.current(), ...(master ? { master } : {}) };
+  }
+
+  private currentIsKnown(): boolean {
+    const currentId = Object.entries(this.secret.versions).find(([, stages]) =>
+      stages.includes(AWSCURRENT),
+    )?.[0];
+    return currentId !== undefined && this.deps.versionCache?.get(this.arn, currentId) !== undefined;
   }
 
   pending(): Promise<AppSecretValue | undefined> {
@@ -130,12 +144,25 @@ export class RotationContext {
     return session !== undefined;
   }
 
+  /** Remembers a version this step put, for the steps after it. */
+  remember(versionId: string, value: Password): void {
+    this.deps.versionCache?.set(this.arn, versionId, value);
+  }
+
   private async read(version: { stage: string; versionId?: string }): Promise<AppSecretValue | undefined> {
+    // Which version holds the stage is DescribeSecret's word, read in this step; its value may be known.
+    const versionId =
+      version.versionId ??
+      Object.entries(this.secret.versions).find(([, stages]) => stages.includes(version.stage))?.[0];
+    const known = versionId ? this.deps.versionCache?.get(this.arn, versionId) : undefined;
+    if (known && versionId && this.secret.versions[versionId]?.includes(version.stage))
+      return parseAppSecret(this.arn, known);
     try {
       const selector = version.versionId ? { versionId: version.versionId } : { stage: version.stage };
       const got = await this.deps.store.getVersion(this.arn, selector);
       // A version id with another stage than asked is not the version we want.
       if (!got.stages.includes(version.stage)) return undefined;
+      this.remember(got.versionId, got.secretString);
       return parseAppSecret(this.arn, got.secretString);
     } catch (error) {
       // Secrets Manager stages the token before createSecret puts its value: nothing to read yet.

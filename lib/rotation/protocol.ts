@@ -49,11 +49,13 @@ async function createSecret(context: RotationContext): Promise<void> {
   const current = await context.current();
   const username = await STRATEGIES[context.strategy].pendingUsername(context, current);
   const password = await context.deps.store.randomPassword(context.deps.passwordPolicy);
-  await context.deps.store.putString(context.arn, serializeSecret({ ...current, username, password }), {
+  const value = serializeSecret({ ...current, username, password });
+  await context.deps.store.putString(context.arn, value, {
     token: context.token,
     stages: [AWSPENDING],
     ...(context.rotationToken ? { rotationToken: context.rotationToken } : {}),
   });
+  context.remember(context.token, value);
 }
 
 async function testSecret(context: RotationContext): Promise<void> {

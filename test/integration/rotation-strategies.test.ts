@@ -177,6 +177,28 @@ describe.each(TEST_DATABASES)('rotation on $name', (db) => {
     );
   });
 
+  it('reads each version once per warm function, and every step reads again on a cold one', async () => {
+    const reads = async (versionCache: boolean) => {
+      const deps = rotateDeps(versionCache ? {} : { versionCache: false });
+      let count = 0;
+      deps.store.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (/^(Batch)?GetSecretValue/.test(String(context.commandName))) count += 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countReads' },
+      );
+      const user = await remember(await createRotatableUser(master, { db, strategy: 'single' }));
+      await rotate(user.secretArn, { handler: rotateHandler(deps) });
+      expect(await logsIn(await currentPassword(user.secretArn), master.database)).toBe(true);
+      return count;
+    };
+    // Warm: createSecret reads AWSCURRENT and puts AWSPENDING; the later steps know both.
+    expect(await reads(true)).toBe(1);
+    // Cold: createSecret 1, setSecret 2 (pending, current), testSecret 1 (pending).
+    expect(await reads(false)).toBe(4);
+  });
+
   it('printed no password of any test', () => {
     expect(passwords.length).toBeGreaterThan(5);
     expect(output.leaks(passwords)).toEqual([]);

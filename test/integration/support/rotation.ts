@@ -4,14 +4,21 @@ import { makeHandler, type RotateDeps } from '../../../handlers/rotate';
 import { driveRotation, type DriveOptions } from '../../../lib/rotation/driver';
 import type { RotationEvent } from '../../../lib/rotation/event';
 import { parseAppSecret, type AppSecretValue } from '../../../lib/secrets/secret-value';
+import { VersionCache } from '../../../lib/secrets/version-cache';
 import { secretStore, secretsClient, putSecret } from './aws';
 import { testDeps } from './deps';
 import { databaseOf, postgres, type TestDatabase, type TestMaster } from './databases';
 import { uniqueSuffix } from './postgres';
 
-/** The rotation function's dependencies: real clients pointed at the local services. */
-export function rotateDeps(options: { busName?: string; env?: NodeJS.ProcessEnv } = {}): RotateDeps {
-  return testDeps(options);
+/**
+ * The rotation function's dependencies: real clients pointed at the local services, and, as a
+ * deployed function has, a cache of version values (`versionCache: false`: each step reads all).
+ */
+export function rotateDeps(
+  options: { busName?: string; env?: NodeJS.ProcessEnv; versionCache?: false } = {},
+): RotateDeps {
+  const { versionCache, ...rest } = options;
+  return { ...testDeps(rest), ...(versionCache === false ? {} : { versionCache: new VersionCache() }) };
 }
 
 export const rotateHandler = (deps: RotateDeps = rotateDeps()) => makeHandler(deps);
