@@ -25,6 +25,8 @@ const DEFAULT_USER_HOST = '%';
 const RESERVED_USERS = /^(root|rds.*|mysql|mariadb_sys|public|none|current_user|current_role)$/i;
 // ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR
 const AUTH_FAILURES = new Set([1045, 1698]);
+// CREATE USER of a user that exists (ER_CANNOT_USER).
+const USER_EXISTS = 'ER_CANNOT_USER';
 // ER_NONEXISTING_GRANT, ER_NONEXISTING_TABLE_GRANT, ER_NONEXISTING_PROC_GRANT: nothing to revoke.
 const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
 
@@ -128,10 +130,14 @@ class MysqlSession implements EngineSession {
   }
 
   private async createWith(username: string, password: Password, requireTls: boolean): Promise<void> {
-    if (await this.userExists(username)) {
-      await this.run('set password', sql.setPassword(username, this.userHost, password, requireTls));
-    } else {
+    const setPassword = sql.setPassword(username, this.userHost, password, requireTls);
+    if (await this.userExists(username)) return this.run('set password', setPassword);
+    try {
       await this.run('create user', sql.createUser(username, this.userHost, password, requireTls));
+    } catch (error) {
+      // Made between the check and the CREATE (two events for one new secret): same outcome.
+      if (!(error instanceof DatabaseError && error.code === USER_EXISTS)) throw error;
+      await this.run('set password', setPassword);
     }
   }
 

@@ -65,13 +65,18 @@ class PostgresSession implements EngineSession {
     return result.length > 0;
   }
 
+  // Serialized like grants: two sessions changing one role at once fail with "tuple
+  // concurrently updated", and two events about one new secret both create its user.
   async createUser(username: string, password: Password): Promise<void> {
-    if (await this.userExists(username)) return this.setPassword(username, password);
-    await this.run('create role', sql.createUser(username, password));
+    await this.serialized(async () => {
+      if (await this.userExists(username))
+        await this.run('set password', sql.setPassword(username, password));
+      else await this.run('create role', sql.createUser(username, password));
+    });
   }
 
   async setPassword(username: string, password: Password): Promise<void> {
-    await this.run('set password', sql.setPassword(username, password));
+    await this.serialized(() => this.run('set password', sql.setPassword(username, password)));
   }
 
   async changeOwnPassword(password: Password): Promise<void> {
@@ -138,10 +143,17 @@ class PostgresSession implements EngineSession {
    * "tuple concurrently updated" (XX000), which a stack creating several users at once hits.
    */
   private async runSerialized(what: string, statements: sql.Statement[]): Promise<void> {
+    await this.serialized(async () => {
+      for (const statement of statements) await this.run(what, statement);
+    });
+  }
+
+  /** Runs `work` in a transaction that waits for every other dbauth change on the server. */
+  private async serialized(work: () => Promise<void>): Promise<void> {
     await this.run('begin', { sql: 'BEGIN' });
     try {
       await this.run('wait for other dbauth changes', { sql: sql.SERIALIZE_CHANGES });
-      for (const statement of statements) await this.run(what, statement);
+      await work();
       await this.run('commit', { sql: 'COMMIT' });
     } catch (error) {
       await this.client.query('ROLLBACK').catch(() => undefined);

@@ -51,6 +51,28 @@ describe.each(TEST_DATABASES)('engine contract on $name', (db) => {
   const login = (user: string, password: string) => ({ user, password, database: master.database });
   const newPassword = () => `pw-${randomUUID()}`;
 
+  it('creates one user from several sessions at once: every CREATE succeeds', async () => {
+    const user = `raced_${run}`;
+    const password = newPassword();
+    const sessions = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        engine!.connect(
+          endpoint,
+          { username: master.username, password: new Password(master.password) },
+          timeouts,
+        ),
+      ),
+    );
+    try {
+      // Two events about one new secret: both saw no user, both create it with the same password.
+      await Promise.all(sessions.map((each) => each.createUser(user, new Password(password))));
+    } finally {
+      await Promise.all(sessions.map((each) => each.close()));
+    }
+    await session.grant(user, grants(['SELECT']));
+    expect(await db.tryAs(login(user, password), 'SELECT * FROM items')).toBe('ok');
+  });
+
   it('is found under its engine name', () => {
     expect(engine?.family).toBe(db.family);
   });
