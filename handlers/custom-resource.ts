@@ -3,7 +3,12 @@ import type { Context } from 'aws-lambda';
 import { commonDeps, logInvocation } from '../lib/deps';
 import { answerCloudFormation } from '../lib/cfn/answer';
 import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
-import { customResourceEvent, type CustomResourceResponse } from '../lib/cfn/event';
+import {
+  answerableRequest,
+  customResourceEvent,
+  malformedFields,
+  type CustomResourceResponse,
+} from '../lib/cfn/event';
 import { InvalidInputError } from '../lib/errors';
 
 export interface CustomResourceDeps extends DatabaseUserDeps {
@@ -23,9 +28,7 @@ export function makeHandler(deps: CustomResourceDeps) {
   ): Promise<CustomResourceResponse> => {
     logInvocation(deps.logger, context);
     const parsed = customResourceEvent.safeParse(rawEvent);
-    // Without a ResponseURL there is no one to answer: fail the invocation instead.
-    if (!parsed.success) throw new InvalidInputError('not a CloudFormation custom resource request');
-    const event = parsed.data;
+    const event = parsed.success ? parsed.data : answerableRequest(rawEvent);
     deps.logger.appendKeys({
       requestType: event.RequestType,
       logicalResourceId: event.LogicalResourceId,
@@ -36,7 +39,14 @@ export function makeHandler(deps: CustomResourceDeps) {
       return await answerCloudFormation(
         event,
         context.getRemainingTimeInMillis(),
-        (signal) => runDatabaseUserRequest(event, deps, signal),
+        (signal) =>
+          parsed.success
+            ? runDatabaseUserRequest(event, deps, signal)
+            : Promise.reject(
+                new InvalidInputError(
+                  `malformed CloudFormation request (${malformedFields(rawEvent).join(', ')})`,
+                ),
+              ),
         {
           logger: deps.logger,
           marginMs: deps.responseMarginMs,

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../errors';
 import * as z from 'zod/mini';
 
 const nonEmpty = z.string().check(z.minLength(1));
@@ -16,6 +17,23 @@ export const customResourceEvent = z.object({
 });
 export type CustomResourceEvent = z.infer<typeof customResourceEvent>;
 
+/** Enough of a request to answer it, when the rest is malformed. */
+const answerableEvent = z.object({
+  ResponseURL: z.url(),
+  StackId: nonEmpty,
+  RequestId: nonEmpty,
+  LogicalResourceId: nonEmpty,
+  RequestType: z.optional(z.string()),
+  PhysicalResourceId: z.optional(z.string()),
+});
+
+/** The fields of a request that failed `customResourceEvent`, by name only (never their values). */
+export function malformedFields(rawEvent: unknown): string[] {
+  const parsed = customResourceEvent.safeParse(rawEvent);
+  if (parsed.success) return [];
+  return [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(request)'))];
+}
+
 /** What a request's work comes to, before it is told to CloudFormation. */
 export interface Outcome {
   physicalResourceId: string;
@@ -32,4 +50,21 @@ export interface CustomResourceResponse {
   LogicalResourceId: string;
   NoEcho: boolean;
   Data?: Record<string, string>;
+}
+
+/**
+ * A malformed request that still says where to answer gets FAILED there, so its stack does not
+ * wait an hour; without a ResponseURL there is no one to answer, and the invocation fails.
+ */
+export function answerableRequest(rawEvent: unknown): CustomResourceEvent {
+  const answerable = answerableEvent.safeParse(rawEvent);
+  if (!answerable.success) throw new InvalidInputError('not a CloudFormation custom resource request');
+  const { RequestType, ...rest } = answerable.data;
+  return {
+    ...rest,
+    // Only what decides the PhysicalResourceId of the answer: a failed Create made nothing.
+    RequestType: RequestType === 'Update' || RequestType === 'Delete' ? RequestType : 'Create',
+    ResourceType: 'Custom::DatabaseUser',
+    ResourceProperties: {},
+  };
 }

@@ -60,6 +60,31 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and change
     );
   });
 
+  it('answers FAILED to a malformed request that says where to answer, and refuses one that does not', async () => {
+    const requestId = randomUUID();
+    const event: Record<string, unknown> = {
+      ...cfnEvent('Create', server, {
+        properties: { MasterSecretArn: masterArn, Username: `malformed_${requestId.slice(0, 8)}` },
+        requestId,
+      }),
+      RequestType: 'Explode',
+      ResourceType: undefined,
+    };
+    const response = await customResourceHandler()(event, lambdaContext());
+    const answered = server.responseTo(requestId);
+    expect(answered).toEqual(response);
+    expect(answered.Status).toBe('FAILED');
+    expect(answered.Reason).toBe('malformed CloudFormation request (RequestType, ResourceType)');
+    expect(answered.PhysicalResourceId).toBe(`dbauth/failed-create/${requestId}`);
+    expect(await db.userExists(`malformed_${requestId.slice(0, 8)}`)).toBe(false);
+
+    const noUrl = { ...event };
+    delete noUrl.ResponseURL;
+    await expect(customResourceHandler()(noUrl, lambdaContext())).rejects.toThrow(
+      'not a CloudFormation custom resource request',
+    );
+  });
+
   it('refuses the master user name and reserved names', async () => {
     expect(await createFails({ MasterSecretArn: masterArn, Username: master.username })).toMatch(
       /master user/,
