@@ -1,3 +1,4 @@
+import { DatabaseError } from '../engines/errors';
 import { InvalidInputError } from '../errors';
 import type { AppSecretValue } from '../secrets/secret-value';
 import { TAGS } from '../secrets/tags';
@@ -29,6 +30,11 @@ export const singleUser: RotationStrategy = {
       try {
         await session.changeOwnPassword(pending.password);
         return;
+      } catch (error) {
+        // Logged in, but may not change its own password (a server policy, a missing
+        // privilege): the master may, under the same rules as below; else this error tells why.
+        if (!(error instanceof DatabaseError) || !(await permittedMaster(context, pending))) throw error;
+        break;
       } finally {
         await session.close();
       }
@@ -37,23 +43,32 @@ export const singleUser: RotationStrategy = {
   },
 };
 
-// No password the secret knows works any more (it was changed behind our back): a master
-// named by the secret may set it, on the same server only.
+/**
+ * The master named by the secret, if it may set this user's password. No login proves the
+ * secret's claim to the user then, so the claim must be dbauth's own: a secret dbauth manages,
+ * tagged for exactly this user. Else a secret naming someone else's user (or the master) would
+ * have the master hand its password to whoever reads the secret.
+ */
+async function permittedMaster(
+  context: RotationContext,
+  pending: AppSecretValue,
+): Promise<string | undefined> {
+  const { masterarn } = await context.current();
+  const { tags } = context.secret;
+  if (!masterarn || !tags[TAGS.managedBy] || tags[TAGS.username] !== pending.username) return undefined;
+  return masterarn;
+}
+
+// No password the secret knows works any more (it was changed behind our back), or the user
+// may not change its own: the permitted master sets it, on the same server only.
 async function setWithMaster(
   context: RotationContext,
   target: Target,
   pending: AppSecretValue,
 ): Promise<void> {
-  const current = await context.current();
-  if (!current.masterarn) throw new CredentialsRejectedError(context.arn, pending.username);
-  // No login proves this secret's claim to the user, so the claim must be dbauth's own: a secret
-  // dbauth manages, tagged for exactly this user. Else a secret naming someone else's user (or
-  // the master) would have the master hand its password to whoever reads the secret.
-  const { tags } = context.secret;
-  if (!tags[TAGS.managedBy] || tags[TAGS.username] !== pending.username) {
-    throw new CredentialsRejectedError(context.arn, pending.username);
-  }
-  const master = await connectAsMaster(context.deps, current.masterarn, {
+  const masterArn = await permittedMaster(context, pending);
+  if (!masterArn) throw new CredentialsRejectedError(context.arn, pending.username);
+  const master = await connectAsMaster(context.deps, masterArn, {
     database: target.endpoint.database,
   });
   try {
