@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { commonConfig, makeSecretsManagerClient } from '../../../lib/aws/clients';
+import { generatedPasswords } from './capture';
 import { SecretStore } from '../../../lib/secrets/secret-store';
 import { testEnv } from './env';
 import { uniqueSuffix } from './postgres';
@@ -14,7 +15,17 @@ const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
 export const secretsClient = (): SecretsManagerClient => makeSecretsManagerClient(options);
 export const rdsClient = (): RDSClient => new RDSClient(commonConfig(options));
 /** An RDS client at `endpoint`, trying once: one pointed nowhere proves no lookup was made. */
-export const secretStore = (client = secretsClient()) => new SecretStore(client);
+/** A SecretStore on moto that records every password it has Secrets Manager generate. */
+export function secretStore(client = secretsClient()): SecretStore {
+  const store = new SecretStore(client);
+  const generate = store.randomPassword.bind(store);
+  store.randomPassword = async (policy) => {
+    const password = await generate(policy);
+    generatedPasswords.add(password.reveal());
+    return password;
+  };
+  return store;
+}
 
 /** Stores a secret in moto and returns its ARN. */
 export async function putSecret(

@@ -3,7 +3,7 @@ import type { CustomResourceDeps } from '../../../handlers/custom-resource';
 import type { CustomResourceResponse } from '../../../lib/cfn/event';
 import { parseAppSecret } from '../../../lib/secrets/secret-value';
 import { allSecretNames, secretStore } from './aws';
-import { OutputCapture } from './capture';
+import { generatedPasswords, OutputCapture } from './capture';
 import { cfnEvent } from './cfn-events';
 import { CfnResponseServer } from './cfn-server';
 import { customResourceHandler, lambdaContext } from './deps';
@@ -120,7 +120,7 @@ export class CustomResourceHarness {
 
   /** Output lines and response bodies that hold a password used: both lists must be empty. */
   leaks(): { output: string[]; responses: string[] } {
-    const used = this.passwords.filter((p) => p.length > 0);
+    const used = [...this.passwords, ...generatedPasswords].filter((p) => p.length > 0);
     return {
       output: this.capture.leaks(used),
       responses: this.server.received.map((r) => r.raw).filter((raw) => used.some((p) => raw.includes(p))),
