@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { GrantSet } from '../engines/engine';
 import { InvalidInputError } from '../errors';
 import type { Password } from '../secrets/password';
+import { policyOf } from '../secrets/password-policy-tag';
 import type { SecretDescription, SecretStore } from '../secrets/secret-store';
 import { parseAppSecret, serializeSecret, type AppSecretValue } from '../secrets/secret-value';
 import { AWSCURRENT } from '../secrets/stages';
@@ -59,11 +60,8 @@ export async function createWithPlan(
       );
     }
     if (userExisted) await refuseClaimedUser(store, { username, host: plan.master.endpoint.host });
-    password = await store.randomPassword({
-      ...deps.passwordPolicy,
-      length: plan.props.PasswordLength,
-      excludeCharacters: plan.props.ExcludeCharacters ?? deps.passwordPolicy.excludeCharacters,
-    });
+    // The policy the secret's tags carry, as every rotation will read it.
+    password = await store.randomPassword(policyOf(tagsOf(plan), deps.passwordPolicy));
     signal.throwIfAborted();
     secret = await store.create({
       name: plan.secretName,

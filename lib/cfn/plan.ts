@@ -5,6 +5,7 @@ import type { EventPublisher } from '../events/publisher';
 import type { Password } from '../secrets/password';
 import type { PasswordPolicy, SecretStore } from '../secrets/secret-store';
 import type { AppSecretValue } from '../secrets/secret-value';
+import { passwordPolicyTag } from '../secrets/password-policy-tag';
 import { TAGS } from '../secrets/tags';
 import { privilegesOf } from '../users/grants';
 import { connectAsMaster, type MasterAccess, type MasterDeps } from '../users/master-session';
@@ -114,6 +115,10 @@ export function tagsOf(plan: Plan): Record<string, string> {
     [TAGS.database]: plan.master.endpoint.database,
     [TAGS.grants]: typeof props.Grants === 'string' ? props.Grants : props.Grants.join(','),
     [TAGS.schemas]: props.Schemas.join(','),
+    [TAGS.passwordPolicy]: passwordPolicyTag({
+      length: props.PasswordLength,
+      ...(props.ExcludeCharacters !== undefined ? { excludeCharacters: props.ExcludeCharacters } : {}),
+    }),
   };
 }
 

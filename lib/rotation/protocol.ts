@@ -3,6 +3,7 @@ import { DbauthError, describeError } from '../errors';
 import { errorDetails } from '../log';
 import { whereaboutsOf } from '../events/detail';
 import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
+import { policyOf } from '../secrets/password-policy-tag';
 import type { SecretDescription } from '../secrets/secret-store';
 import { serializeSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
@@ -48,7 +49,8 @@ async function createSecret(context: RotationContext): Promise<void> {
   if (await context.pending()) return;
   const current = await context.current();
   const username = await STRATEGIES[context.strategy].pendingUsername(context, current);
-  const password = await context.deps.store.randomPassword(context.deps.passwordPolicy);
+  const policy = policyOf(context.secret.tags, context.deps.passwordPolicy);
+  const password = await context.deps.store.randomPassword(policy);
   const value = serializeSecret({ ...current, username, password });
   await context.deps.store.putString(context.arn, value, {
     token: context.token,

@@ -19,6 +19,8 @@ export const TAGS = {
   database: 'dbauth:database',
   /** Event-driven path: `off`, a `rate(...)`/`cron(...)` schedule, or a number of days. */
   rotation: 'dbauth:rotation',
+  /** `length=<n>` and optionally `exclude=<base64>`: the secret's passwords, at every rotation. */
+  passwordPolicy: 'dbauth:password-policy',
   /** Event-driven path: the grants and schemas dbauth applied last (`<grants>|<schemas>`), to diff from. */
   applied: 'dbauth:applied',
 } as const;

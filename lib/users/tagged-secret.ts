@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors';
 import { DETAIL_TYPES, type EventPublisher } from '../events/publisher';
 import { SecretNotFoundError, SecretsManagerCallError } from '../secrets/errors';
 import type { Password } from '../secrets/password';
+import { policyOf } from '../secrets/password-policy-tag';
 import type { PasswordPolicy, SecretDescription } from '../secrets/secret-store';
 import {
   parsePartialSecret,
@@ -165,7 +166,8 @@ async function ensureFullValue(
     Object.entries(wanted).every(([key, value]) => stored[key as keyof PartialSecretValue] === value)
   )
     return { ...wanted, password: stored.password };
-  const password: Password = stored.password ?? (await deps.store.randomPassword(deps.passwordPolicy));
+  const password: Password =
+    stored.password ?? (await deps.store.randomPassword(policyOf(secret.tags, deps.passwordPolicy)));
   const replaced =
     Object.entries(secret.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0] ?? 'none';
   const token = createHash('sha256').update(`${secret.arn}|fill|${replaced}`).digest('hex').slice(0, 64);

@@ -97,4 +97,35 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser with Rotation, then rotated 
     expect(await db.userExists(`${username}_clone`)).toBe(false);
     expect(output.leaks(passwords)).toEqual([]);
   });
+
+  it('keeps PasswordLength and ExcludeCharacters for the passwords of every rotation', async () => {
+    const handler = customResourceHandler({ rotationLambdaArn: rotationArn });
+    // All capitals but Z: 20 characters without any of them, three times over, is no accident.
+    const excluded = 'ABCDEFGHIJKLMNOPQRSTUVWXY"\\';
+    const properties = {
+      MasterSecretArn: masterArn,
+      Username: `policy_${uniqueSuffix()}`,
+      Database: master.database,
+      PasswordLength: '20',
+      ExcludeCharacters: excluded,
+      Rotation: { Strategy: 'single', AutomaticallyAfterDays: '30' },
+    };
+    const created = await handler(cfnEvent('Create', server, { properties }), lambdaContext());
+    expect(created.Status).toBe('SUCCESS');
+    const secretArn = created.Data?.SecretArn ?? '';
+    const seen: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      if (round > 0) await rotate(secretArn);
+      const value = await secretAt(secretArn, 'AWSCURRENT');
+      passwords.push(value.password.reveal());
+      seen.push(value.password.reveal());
+      expect(await logsIn(value, master.database)).toBe(true);
+    }
+    expect(new Set(seen).size).toBe(3);
+    for (const password of seen) {
+      expect(password).toHaveLength(20);
+      expect([...password].filter((char) => excluded.includes(char))).toEqual([]);
+    }
+    expect(output.leaks(passwords)).toEqual([]);
+  });
 });
