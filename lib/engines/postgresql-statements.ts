@@ -56,6 +56,56 @@ function eachManagedRelation(statement: string, schema: string, relkinds: string
   LOOP EXECUTE format(${literal(statement)}, rel, ${literal(username)}); END LOOP; END $dbauth$`;
 }
 
+/**
+ * Tables another login creates in the schema (a migration user granted `owner`) are its own,
+ * so the master's default privileges miss them: `username` gets the same default privileges
+ * FOR ROLE each login that holds CREATE on the schema. That takes membership in the login, which
+ * the master takes as for DROP OWNED; a role it may not join (not one it made, on PostgreSQL 16+)
+ * is left as it is. Run before the grants on existing relations, it lets those reach that
+ * login's tables too.
+ */
+function creatorsDefaults(
+  verb: 'GRANT' | 'REVOKE',
+  schema: string,
+  username: string,
+  kinds: string[],
+): string {
+  const toOrFrom = verb === 'GRANT' ? 'TO' : 'FROM';
+  const alters = kinds
+    .map(
+      (kind) =>
+        `EXECUTE format(${literal(`ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I ${verb} ${kind} ${toOrFrom} %I`)}, creator, ${literal(schema)}, ${literal(username)});`,
+    )
+    .join(' ');
+  return `DO $dbauth$ DECLARE creator name; BEGIN
+  FOR creator IN SELECT r.rolname FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
+      JOIN pg_roles r ON r.oid = a.grantee
+    WHERE n.nspname = ${literal(schema)} AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner
+      AND NOT r.rolsuper AND r.rolname NOT IN (current_user, ${literal(username)})
+  LOOP BEGIN
+    IF NOT pg_has_role(current_user, creator, 'MEMBER') THEN EXECUTE format('GRANT %I TO CURRENT_USER', creator); END IF;
+    ${alters}
+  EXCEPTION WHEN insufficient_privilege THEN NULL; END; END LOOP; END $dbauth$`;
+}
+
+/**
+ * The other side of creatorsDefaults: a login that may now create tables in the schema gives
+ * the logins the master's default privileges name the same privileges on them.
+ */
+function creatorCopiesDefaults(schema: string, username: string): string {
+  return `DO $dbauth$ DECLARE entry record; BEGIN
+  IF NOT pg_has_role(current_user, ${literal(username)}, 'MEMBER') THEN EXECUTE format('GRANT %I TO CURRENT_USER', ${literal(username)}); END IF;
+  FOR entry IN SELECT g.rolname AS grantee, a.privilege_type AS privilege,
+      CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' ELSE 'SEQUENCES' END AS kind
+    FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace
+      CROSS JOIN LATERAL aclexplode(d.defaclacl) a JOIN pg_roles g ON g.oid = a.grantee
+    WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+      AND n.nspname = ${literal(schema)} AND d.defaclobjtype IN ('r', 'S') AND g.rolname <> ${literal(username)}
+  LOOP EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I GRANT %s ON %s TO %I',
+    ${literal(username)}, ${literal(schema)}, entry.privilege, entry.kind, entry.grantee); END LOOP;
+  EXCEPTION WHEN insufficient_privilege THEN NULL; END $dbauth$`;
+}
+
 function perSchema(
   username: string,
   grants: GrantSet,
@@ -75,6 +125,13 @@ function perSchema(
     ];
     if (schemaPrivileges.length > 0)
       statements.push(`${verb} ${schemaPrivileges.join(', ')} ON SCHEMA ${s} ${role}`);
+    if (verb === 'GRANT' && grants.privileges.includes('CREATE'))
+      statements.push(creatorCopiesDefaults(schema, username));
+    const kinds = [
+      ...(tables ? [`${tables} ON TABLES`] : []),
+      ...(sequences ? [`${sequences} ON SEQUENCES`] : []),
+    ];
+    if (kinds.length > 0) statements.push(creatorsDefaults(verb, schema, username, kinds));
     if (tables) {
       statements.push(
         eachManagedRelation(

@@ -65,6 +65,35 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser grants on $name', (db) => {
     expect(await db.tryAs(login, 'CREATE TABLE owner_made (id int)')).toBe('ok');
   });
 
+  it('lets readonly and readwrite users use the tables an owner user creates, whichever came first', async () => {
+    // An owner login is what a migration job uses: its tables are its own, not the master's.
+    const early = await createUser(`early_ro_${run}`, 'readonly');
+    const { login: owner } = await createUser(`migrator_${run}`, 'owner');
+    expect(await db.tryAs(owner, 'CREATE TABLE made_first (id int)')).toBe('ok');
+    const late = await createUser(`late_rw_${run}`, 'readwrite');
+    expect(await db.tryAs(owner, 'CREATE TABLE made_last (id int)')).toBe('ok');
+    for (const table of ['made_first', 'made_last']) {
+      expect(await db.tryAs(early.login, `SELECT * FROM ${table}`)).toBe('ok');
+      expect(await db.tryAs(early.login, `INSERT INTO ${table} VALUES (1)`)).toBe(db.denied);
+      expect(await db.tryAs(late.login, `INSERT INTO ${table} VALUES (1)`)).toBe('ok');
+      expect(await db.tryAs(late.login, `SELECT * FROM ${table}`)).toBe('ok');
+    }
+    // The default privileges the owner login gives them do not keep them from being dropped.
+    for (const { response, login } of [early, late]) {
+      const deleted = await customResourceHandler()(
+        cfnEvent('Delete', server, {
+          properties: { MasterSecretArn: masterArn, Username: login.user, Database: master.database },
+          physicalResourceId: response.PhysicalResourceId,
+          stackId,
+          logicalResourceId: login.user.split('_')[0] ?? 'user',
+        }),
+        lambdaContext(),
+      );
+      expect(deleted.Status).toBe('SUCCESS');
+      expect(await db.userExists(login.user)).toBe(false);
+    }
+  });
+
   it('Retain keeps both user and secret on Delete', async () => {
     const { response } = await createUser(`kept_user_${run}`, 'readonly');
     const deleted = await customResourceHandler()(
