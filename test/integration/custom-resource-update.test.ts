@@ -49,6 +49,28 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
     expect(await db.tryAs(login, 'SELECT * FROM items')).toBe('ok');
   });
 
+  it('moves the user to another database in place: grants there, none left here, same id and secret', async () => {
+    const second = `${h.master.database}_moved`;
+    await db.asMaster(h.master, `CREATE DATABASE ${second}`);
+    await db.asMaster({ ...h.master, database: second }, db.itemsTable);
+    const { properties, response, login } = await created(`mover_${run}`, { Grants: 'readwrite' });
+    expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('here')`)).toBe('ok');
+
+    const up = await h.send('Update', {
+      properties: { ...properties, Database: second },
+      oldProperties: properties,
+      physicalResourceId: response.PhysicalResourceId,
+      logicalResourceId: 'mover',
+    });
+    expect(up.Status).toBe('SUCCESS');
+    expect(up.PhysicalResourceId).toBe(response.PhysicalResourceId);
+    expect(up.Data).toMatchObject({ SecretArn: response.Data?.SecretArn, Database: second });
+    const moved = await h.storedLogin(up.Data?.SecretArn ?? '');
+    expect(moved.database).toBe(second);
+    expect(await db.tryAs(moved, `INSERT INTO items (name) VALUES ('there')`)).toBe('ok');
+    expect(await db.tryAs({ ...moved, database: h.master.database }, 'SELECT * FROM items')).not.toBe('ok');
+  });
+
   it('a new Username is a replacement; the Delete of the old id drops only the old user', async () => {
     const oldName = `before_${run}`;
     const newName = `after_${run}`;
