@@ -61,6 +61,8 @@ export interface DropOptions {
  */
 export interface Engine {
   readonly family: 'postgresql' | 'mysql';
+  /** Where a master logs in when nothing names a database (one every server has). */
+  readonly defaultDatabase: string;
   /** Refuses names the engine cannot hold safely, or reserves for itself. */
   validateUsername(username: string): void;
   validateDatabaseName(database: string): void;

@@ -179,6 +179,7 @@ class MysqlSession implements EngineSession {
 
 export const mysql: Engine = {
   family: 'mysql',
+  defaultDatabase: 'mysql',
 
   validateUsername(username) {
     checkIdentifier('user name', username, {

@@ -184,6 +184,7 @@ class PostgresSession implements EngineSession {
 
 export const postgresql: Engine = {
   family: 'postgresql',
+  defaultDatabase: 'postgres',
 
   validateUsername(username) {
     checkIdentifier('user name', username, {

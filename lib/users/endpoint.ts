@@ -24,8 +24,6 @@ export interface TlsDefaults {
   caBundlePath?: string;
 }
 
-const DEFAULT_DATABASE: Record<Engine['family'], string> = { postgresql: 'postgres', mysql: 'mysql' };
-
 /** `ssl: true` means "encrypt", at least: it keeps the default when that verifies too. */
 export function tlsMode(ssl: SslSetting | undefined, defaults: TlsDefaults): TlsMode {
   if (ssl === undefined) return defaults.mode;
@@ -90,7 +88,7 @@ export async function resolveEndpoint(
     );
   }
   const { name, engine } = engineNamed(engineName);
-  const database = overrides.database ?? master.value.dbname ?? DEFAULT_DATABASE[engine.family];
+  const database = overrides.database ?? master.value.dbname ?? engine.defaultDatabase;
   engine.validateDatabaseName(database);
   // An override may ask for more TLS than the master secret, never for less: the master
   // password travels on this connection.
@@ -109,7 +107,7 @@ export async function resolveEndpoint(
         mode,
         ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}),
       },
-      ...(engine.family === 'mysql' && deps.mysqlUserHost ? { userHost: deps.mysqlUserHost } : {}),
+      ...(deps.mysqlUserHost ? { userHost: deps.mysqlUserHost } : {}),
     },
   };
 }

@@ -11,13 +11,13 @@ const master = (engine: string) =>
   }) as Parameters<typeof resolveEndpoint>[0];
 
 describe('DBAUTH_MYSQL_USER_HOST', () => {
-  it('reaches MySQL-family endpoints as their account host, and only those', async () => {
+  it('reaches endpoints as their account host (engines without one ignore it), and each engine has its default database', async () => {
     const settings = settingsFromEnv({ DBAUTH_MYSQL_USER_HOST: '10.0.%' });
     expect(settings.mysqlUserHost).toBe('10.0.%');
     const deps = { rds, tls: settings.tls, mysqlUserHost: settings.mysqlUserHost };
     expect((await resolveEndpoint(master('aurora-mysql'), {}, deps)).endpoint.userHost).toBe('10.0.%');
     expect((await resolveEndpoint(master('mariadb'), {}, deps)).endpoint.database).toBe('mysql');
-    expect((await resolveEndpoint(master('postgres'), {}, deps)).endpoint.userHost).toBeUndefined();
+    expect((await resolveEndpoint(master('postgres'), {}, deps)).endpoint.database).toBe('postgres');
   });
 
   it('is unset by default: the engine uses %', () => {
