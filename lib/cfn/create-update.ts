@@ -152,6 +152,11 @@ async function moveGrants(plan: Plan, from: GrantSet, deps: DatabaseUserDeps): P
   });
   try {
     await changeGrants(oldSide.session, user, from, { ...from, schemas: [], privileges: [] });
+    await oldSide.session.revoke(
+      user.username,
+      { ...from, schemas: [], privileges: [] },
+      { schemaAccess: false, databaseAccess: true },
+    );
   } finally {
     await oldSide.session.close();
   }

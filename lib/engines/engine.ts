@@ -94,8 +94,15 @@ export interface EngineSession {
   /** Brings an existing clone's access in line with `source` after grants changed. */
   syncClone(source: string, clone: string): Promise<void>;
   grant(username: string, grants: GrantSet): Promise<void>;
-  /** Revokes `grants`; with `schemaAccess`, also the right to reach the schemas at all. */
-  revoke(username: string, grants: GrantSet, options: { schemaAccess: boolean }): Promise<void>;
+  /**
+   * Revokes `grants`; with `schemaAccess`, also the right to reach the schemas at all; with
+   * `databaseAccess`, the right to connect to the database (where it is a grant of its own).
+   */
+  revoke(
+    username: string,
+    grants: GrantSet,
+    options: { schemaAccess: boolean; databaseAccess?: boolean },
+  ): Promise<void>;
   /** Drops the user; a user that is not there is fine. */
   dropUser(username: string, options: DropOptions): Promise<void>;
   /** A query that proves the logged-in user has its grants, not merely a login. */

@@ -161,6 +161,10 @@ export function grant(username: string, grants: GrantSet): Statement[] {
   ];
 }
 
+export function revokeConnect(username: string, database: string): Statement {
+  return { sql: `REVOKE CONNECT ON DATABASE ${id(database)} FROM ${id(username)}` };
+}
+
 export function revoke(username: string, grants: GrantSet, schemaAccess: boolean): Statement[] {
   return perSchema(username, grants, 'REVOKE', schemaAccess);
 }

@@ -97,8 +97,15 @@ class PostgresSession implements EngineSession {
     await this.runSerialized('grant', sql.grant(username, grants));
   }
 
-  async revoke(username: string, grants: GrantSet, options: { schemaAccess: boolean }): Promise<void> {
-    await this.runSerialized('revoke', sql.revoke(username, grants, options.schemaAccess));
+  async revoke(
+    username: string,
+    grants: GrantSet,
+    options: { schemaAccess: boolean; databaseAccess?: boolean },
+  ): Promise<void> {
+    await this.runSerialized('revoke', [
+      ...sql.revoke(username, grants, options.schemaAccess),
+      ...(options.databaseAccess ? [sql.revokeConnect(username, grants.database)] : []),
+    ]);
   }
 
   async dropUser(username: string, options: DropOptions): Promise<void> {

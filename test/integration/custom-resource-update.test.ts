@@ -1,7 +1,7 @@
 import './support/env';
 import { mariadb, postgres, TEST_DATABASES } from './support/databases';
 import { CustomResourceHarness } from './support/harness';
-import { uniqueSuffix } from './support/postgres';
+import { asPgAdmin, uniqueSuffix } from './support/postgres';
 
 describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
   const h = new CustomResourceHarness('update', db);
@@ -69,6 +69,15 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
     expect(moved.database).toBe(second);
     expect(await db.tryAs(moved, `INSERT INTO items (name) VALUES ('there')`)).toBe('ok');
     expect(await db.tryAs({ ...moved, database: h.master.database }, 'SELECT * FROM items')).not.toBe('ok');
+    if (db.family === 'postgresql') {
+      // Its own CONNECT on the old database went too (PUBLIC's, if the server keeps it, is not dbauth's).
+      const acl = await asPgAdmin((admin) =>
+        admin.query<{ acl: string }>('SELECT datacl::text AS acl FROM pg_database WHERE datname = $1', [
+          h.master.database,
+        ]),
+      );
+      expect(acl.rows[0]?.acl).not.toContain(`mover_${run}=`);
+    }
   });
 
   it('a new Username is a replacement; the Delete of the old id drops only the old user', async () => {
