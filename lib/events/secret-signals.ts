@@ -64,7 +64,12 @@ async function resyncAfterRotation(
   if (!secret) return { [secretId]: 'gone' };
   const outcomes: SignalResult['outcomes'] = {};
   if (secret.tags[TAGS.master]) outcomes[secret.arn] = await reconcileTaggedSecret(secret.arn, deps);
-  for (const dependant of await deps.store.findTagged(TAGS.master, secret.arn, MAX_DEPENDANTS)) {
+  const dependants = await deps.store.findTagged(TAGS.master, secret.arn, MAX_DEPENDANTS + 1);
+  if (dependants.length > MAX_DEPENDANTS) {
+    // The rest are reconciled at their own next event (a tag change, a rotation); say so.
+    deps.warn('more dependants than one event re-syncs', { secret: secret.arn, resynced: MAX_DEPENDANTS });
+  }
+  for (const dependant of dependants.slice(0, MAX_DEPENDANTS)) {
     // One broken dependant must not hold the others back (nor send the event to the failure queue).
     outcomes[dependant] = await reconcileTaggedSecret(dependant, deps).catch((error: unknown) => {
       deps.warn('dependant not re-synced', { secret: dependant, reason: describeError(error) });

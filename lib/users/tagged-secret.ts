@@ -67,8 +67,9 @@ export async function reconcileTaggedSecret(
     const full = await ensureFullValue(secret, stored, user.login, master, deps);
     const outcome = await ensureUser(secret, user, full, master);
     const grantsChanged = await ensureGrants(secret, config, user, master, outcome === 'created');
-    await ensureRotation(secret, config, deps);
+    // Tags first: what rotation reads (strategy, grants, managed-by) is there before it can run.
     await ensureTags(secret, config, user.base, full, deps);
+    await ensureRotation(secret, config, deps);
     const result = outcome === 'unchanged' && grantsChanged ? 'updated' : outcome;
     if (result !== 'unchanged') {
       await deps.publisher.publish(

@@ -217,6 +217,30 @@ describe('packaged CloudFormation template', () => {
     for (const { statement } of creates) expect(hasTagCondition(statement, 'RequestTag')).toBe(true);
   });
 
+  it('uses KMS only on the configured key, through Secrets Manager, and publishes to the one bus', () => {
+    const statements = statementsOf(template).map(({ statement }) => statement);
+    const kms = statements.filter(
+      (statement) => granted(statement, ['kms:Decrypt', 'kms:GenerateDataKey']).length,
+    );
+    expect(kms.length).toBeGreaterThan(0);
+    for (const statement of kms) {
+      expect(statement.Resource).toEqual({ Ref: 'KmsKeyArn' });
+      expect(conditionKeys(statement)).toContain('kms:viaservice');
+    }
+    const publish = statements.filter((statement) => granted(statement, ['events:PutEvents']).length);
+    expect(publish.length).toBeGreaterThan(0);
+    for (const statement of publish)
+      expect(JSON.stringify(statement.Resource)).toMatch(/event-bus\/\$\{EventBusName\}/);
+  });
+
+  it('keeps failed events in a queue EventBridge and the function can write to (no KMS key)', () => {
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(1);
+    const [, queue] = queues[0] as [string, Resource];
+    expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
+    expect(queue.Properties?.KmsMasterKeyId).toBeUndefined();
+  });
+
   it('lets Secrets Manager of this account invoke the rotation function', () => {
     const rotateId = functionIdByHandler(template, 'handlers/rotate.handler');
     const permissions = Object.values(template.Resources).filter(
