@@ -93,7 +93,7 @@ export class RotationContext {
     const currentId = Object.entries(this.secret.versions).find(([, stages]) =>
       stages.includes(AWSCURRENT),
     )?.[0];
-    return currentId !== undefined && this.deps.versionCache?.get(this.arn, currentId) !== undefined;
+    return currentId !== undefined && this.isKnown(currentId);
   }
 
   pending(): Promise<AppSecretValue | undefined> {
@@ -142,6 +142,11 @@ export class RotationContext {
     const session = await this.tryLogin(target, login);
     await session?.close();
     return session !== undefined;
+  }
+
+  /** Whether this function remembers the value of a version (an earlier step read or put it). */
+  isKnown(versionId: string): boolean {
+    return this.deps.versionCache?.get(this.arn, versionId) !== undefined;
   }
 
   /** Remembers a version this step put, for the steps after it. */

@@ -3,6 +3,7 @@ import { DbauthError, describeError } from '../errors';
 import { errorDetails } from '../log';
 import { whereaboutsOf } from '../events/detail';
 import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
+import { SecretsManagerCallError } from '../secrets/errors';
 import { policyOf } from '../secrets/password-policy-tag';
 import type { SecretDescription } from '../secrets/secret-store';
 import { serializeSecret } from '../secrets/secret-value';
@@ -45,18 +46,35 @@ const STRATEGIES: Record<RotationContext['strategy'], RotationStrategy> = {
   alternating: alternatingUsers,
 };
 
+/**
+ * Puts the pending version, once. On AWS, Secrets Manager has staged the token (with no value)
+ * before this step, and PutSecretValue refuses another value for a version that has one: so
+ * the version is put first, and a refusal means an earlier attempt put it — one call fewer than
+ * reading the empty version first. (moto lets a put replace an AWSPENDING version: there a
+ * retry on a cold function replaces the pending password, which no step has used yet.)
+ */
 async function createSecret(context: RotationContext): Promise<void> {
-  if (await context.pending()) return;
+  if (context.tokenIsStaged && context.isKnown(context.token)) return;
   const current = await context.current();
   const username = await STRATEGIES[context.strategy].pendingUsername(context, current);
   const policy = policyOf(context.secret.tags, context.deps.passwordPolicy);
   const password = await context.deps.store.randomPassword(policy);
   const value = serializeSecret({ ...current, username, password });
-  await context.deps.store.putString(context.arn, value, {
-    token: context.token,
-    stages: [AWSPENDING],
-    ...(context.rotationToken ? { rotationToken: context.rotationToken } : {}),
-  });
+  try {
+    await context.deps.store.putString(context.arn, value, {
+      token: context.token,
+      stages: [AWSPENDING],
+      ...(context.rotationToken ? { rotationToken: context.rotationToken } : {}),
+    });
+  } catch (error) {
+    if (
+      context.tokenIsStaged &&
+      error instanceof SecretsManagerCallError &&
+      error.errorName === 'ResourceExistsException'
+    )
+      return;
+    throw error;
+  }
   context.remember(context.token, value);
 }
 

@@ -7,7 +7,7 @@ import { CfnResponseServer } from './support/cfn-server';
 import { cfnEvent } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { createPgMaster, pgRoleExists, putPgMasterSecret, uniqueSuffix } from './support/postgres';
-import { createRotatableUser, rotate, rotateDeps, rotateHandler } from './support/rotation';
+import { createRotatableUser, logsIn, rotate, rotateDeps, rotateHandler, secretAt } from './support/rotation';
 
 /**
  * Faults moto cannot produce (throttling, 5xx), injected into real clients below their retry
@@ -103,5 +103,29 @@ describe('AWS faults moto cannot produce', () => {
       /PutSecretValue .* failed: ThrottlingException/,
     );
     expect((await secretStore().describe(user.secretArn)).versions).toEqual(before);
+  });
+
+  it('takes a refused put in a retried createSecret as the pending version an earlier attempt made', async () => {
+    const master = await createPgMaster();
+    const user = await createRotatableUser(master, { strategy: 'single' });
+    const token = randomUUID();
+    await rotate(user.secretArn, { handler: rotateHandler(rotateDeps()), token, steps: ['createSecret'] });
+    const pending = await secretStore().getString(user.secretArn, { versionId: token });
+    // A retry on a cold function: the token is staged, its value unknown there, and AWS refuses
+    // a second value for the version (moto would replace it, so the refusal is injected).
+    const cold = rotateDeps({ versionCache: false });
+    const refused = failEvery(cold.store.client, 'PutSecretValue', 'ResourceExistsException', 400);
+    await rotate(user.secretArn, { handler: rotateHandler(cold), token, steps: ['createSecret'] });
+    expect(refused.count).toBe(1);
+    const after = await secretStore().getString(user.secretArn, { versionId: token });
+    expect(after.equals(pending)).toBe(true);
+    // The rotation goes on with the version the first attempt put.
+    await rotate(user.secretArn, {
+      handler: rotateHandler(rotateDeps({ versionCache: false })),
+      token,
+      steps: ['setSecret', 'testSecret', 'finishSecret'],
+    });
+    expect((await secretStore().describe(user.secretArn)).versions[token]).toContain('AWSCURRENT');
+    expect(await logsIn(await secretAt(user.secretArn, 'AWSCURRENT'), master.database)).toBe(true);
   });
 });
