@@ -26,29 +26,38 @@ export async function handleSignal(signal: SecretSignal, deps: TaggedSecretDeps)
         outcomes: { [signal.secretId]: await reconcileTaggedSecret(signal.secretId, deps) },
       };
     case 'rotation-failed':
-      await publishRotationFailure(signal.secretId, signal.cause, deps);
-      return { kind: signal.kind, outcomes: { [signal.secretId]: 'published' } };
+      return {
+        kind: signal.kind,
+        outcomes: { [signal.secretId]: await publishRotationFailure(signal.secretId, signal.cause, deps) },
+      };
     case 'current-moved':
       return { kind: signal.kind, outcomes: await resyncAfterRotation(signal.secretId, deps) };
   }
 }
 
 // Secrets Manager's own report of a failed rotation, for alerting: where, not why in detail
-// (the rotation function logged and published that itself).
+// (the rotation function logged and published that itself). Only for secrets dbauth manages or
+// rotates: another team's rotation is theirs to alert on, and describing it would take reading
+// its value.
 async function publishRotationFailure(
   secretId: string,
   cause: string,
   deps: TaggedSecretDeps,
-): Promise<void> {
+): Promise<'published' | 'not managed' | 'gone'> {
   const secret = await deps.store.find(secretId);
+  if (!secret) return 'gone';
+  const rotatedByUs =
+    deps.rotationLambdaArn !== undefined && secret.rotationLambdaArn === deps.rotationLambdaArn;
+  if (secret.tags[TAGS.managedBy] === undefined && !rotatedByUs) return 'not managed';
   const readCurrent = async () =>
-    secret && parsePartialSecret(secret.arn, await deps.store.getString(secret.arn, { stage: AWSCURRENT }));
+    parsePartialSecret(secret.arn, await deps.store.getString(secret.arn, { stage: AWSCURRENT }));
   await deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
-    secretArn: secret?.arn ?? secretId,
-    ...(secret ? await whereaboutsOf(secret, readCurrent) : {}),
-    ...(secret?.tags[TAGS.strategy] ? { strategy: secret.tags[TAGS.strategy] } : {}),
+    secretArn: secret.arn,
+    ...(await whereaboutsOf(secret, readCurrent)),
+    ...(secret.tags[TAGS.strategy] ? { strategy: secret.tags[TAGS.strategy] } : {}),
     reason: `Secrets Manager reported ${cause}`,
   });
+  return 'published';
 }
 
 /**

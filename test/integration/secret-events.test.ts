@@ -290,6 +290,15 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     });
   });
 
+  it('leaves the failed rotations of secrets dbauth neither manages nor rotates to their owners', async () => {
+    const secret = await createSecret({ username: `theirs_${uniqueSuffix()}`, password: 'their-pw-1' }, {});
+    passwords.push('their-pw-1');
+    await events.drain();
+    const result = await handle(secretEvent('rotation-failed', { secretArn: secret.arn }));
+    expect(result.outcomes).toEqual({ [secret.arn]: 'not managed' });
+    expect(await events.drain()).toEqual([]);
+  });
+
   it('re-syncs the users of the secrets that name a master, when the master rotated', async () => {
     const username = `dependant_${uniqueSuffix()}`;
     const secret = await createSecret({ username }, { 'dbauth:master': masterArn, 'dbauth:rotation': 'off' });
