@@ -312,6 +312,21 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     expect(await db.tryAs(await loginOf(secret.arn), 'SELECT count(*) FROM items')).toBe('ok');
   });
 
+  it('re-syncs at most 50 dependants for one master rotation, and says so when there are more', async () => {
+    // A stand-in master: its value logs in nowhere, so each dependant's re-sync fails on its own.
+    const standIn = await createSecret({ username: 'nobody' }, {});
+    await Promise.all(
+      Array.from({ length: 51 }, () =>
+        createSecret({ username: `many_${uniqueSuffix()}` }, { 'dbauth:master': standIn.arn }),
+      ),
+    );
+    const result = await handle(
+      secretEvent('secret-label-updated', { secretArn: standIn.arn, secretName: standIn.name }),
+    );
+    expect(Object.keys(result.outcomes)).toHaveLength(50);
+    expect(output.text).toContain('more dependants than one event re-syncs');
+  });
+
   it('refuses a malformed event', async () => {
     await expect(handle({ source: 'aws.secretsmanager', detail: 'nope' })).rejects.toThrow(
       /not an event dbauth handles/,
