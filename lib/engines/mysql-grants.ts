@@ -7,7 +7,11 @@ import type { Statement } from './mysql-statements';
  * role. Copying an account's grants to another is then: read its atoms, write them for the
  * other account; bringing the other in line is a set difference.
  */
-export type GrantAtom = { kind: 'privilege'; privilege: string; on: string } | { kind: 'role'; role: string };
+export type GrantAtom =
+  | { kind: 'privilege'; privilege: string; on: string }
+  | { kind: 'role'; role: string }
+  // MariaDB: the role active at login (SHOW GRANTS says it; MySQL 8 keeps it elsewhere).
+  | { kind: 'default-role'; role: string };
 
 const QUOTED = "(?:`(?:[^`]|``)*`|'(?:[^'\\\\]|\\\\.|'')*')";
 const NAME = `(?:\\*|${QUOTED})`;
@@ -15,8 +19,9 @@ const OBJECT = `(?:(?:FUNCTION|PROCEDURE|PACKAGE BODY|PACKAGE) )?${NAME}\\.${NAM
 const ACCOUNT = `${QUOTED}(?:@${QUOTED})?`;
 const PRIVILEGE_LINE = new RegExp(`^GRANT ((?:[^\`]|${QUOTED})+?) ON (${OBJECT}) TO ${ACCOUNT}(.*)$`, 's');
 const ROLE_LINE = new RegExp(`^GRANT (${ACCOUNT}(?:\\s*,\\s*${ACCOUNT})*) TO ${ACCOUNT}(.*)$`, 's');
-// Lines that are not grants to copy: proxy rights, and MariaDB's default role of the account.
-const NOT_COPIED = /^(GRANT PROXY ON |SET DEFAULT ROLE )/;
+const DEFAULT_ROLE_LINE = new RegExp(`^SET DEFAULT ROLE (${QUOTED}) FOR ${ACCOUNT}$`, 's');
+// Lines that are not grants to copy: proxy rights.
+const NOT_COPIED = /^GRANT PROXY ON /;
 
 /** Splits at commas outside parentheses and quotes. */
 function topLevel(list: string): string[] {
@@ -68,6 +73,11 @@ export function parseGrants(lines: string[]): GrantAtom[] {
       if (grantOption(tail)) atoms.push({ kind: 'privilege', privilege: 'GRANT OPTION', on });
       continue;
     }
+    const defaultRole = DEFAULT_ROLE_LINE.exec(line);
+    if (defaultRole) {
+      atoms.push({ kind: 'default-role', role: defaultRole[1] ?? '' });
+      continue;
+    }
     const roles = ROLE_LINE.exec(line);
     if (roles) {
       for (const role of topLevel(roles[1] ?? '')) atoms.push({ kind: 'role', role });
@@ -79,11 +89,12 @@ export function parseGrants(lines: string[]): GrantAtom[] {
 }
 
 export const atomKey = (atom: GrantAtom) =>
-  atom.kind === 'role' ? `ROLE ${atom.role}` : `${atom.privilege} ON ${atom.on}`;
+  atom.kind === 'privilege' ? `${atom.privilege} ON ${atom.on}` : `${atom.kind.toUpperCase()} ${atom.role}`;
 
 /** Statements that give `grantee` (an account, quoted) an atom. */
 export function grantAtom(atom: GrantAtom, grantee: string): Statement {
   if (atom.kind === 'role') return { sql: `GRANT ${atom.role} TO ${grantee}` };
+  if (atom.kind === 'default-role') return { sql: `SET DEFAULT ROLE ${atom.role} FOR ${grantee}` };
   if (atom.privilege === 'GRANT OPTION')
     return { sql: `GRANT USAGE ON ${atom.on} TO ${grantee} WITH GRANT OPTION` };
   return { sql: `GRANT ${atom.privilege} ON ${atom.on} TO ${grantee}` };
@@ -91,8 +102,12 @@ export function grantAtom(atom: GrantAtom, grantee: string): Statement {
 
 export function revokeAtom(atom: GrantAtom, grantee: string): Statement {
   if (atom.kind === 'role') return { sql: `REVOKE ${atom.role} FROM ${grantee}` };
+  if (atom.kind === 'default-role') return { sql: `SET DEFAULT ROLE NONE FOR ${grantee}` };
   return { sql: `REVOKE ${atom.privilege} ON ${atom.on} FROM ${grantee}` };
 }
+
+// A default role is set after the role is granted, and unset before it is revoked.
+const lastIfDefaultRole = (atom: GrantAtom) => (atom.kind === 'default-role' ? 1 : 0);
 
 /**
  * What makes `clone`'s grants exactly `source`'s: revokes first (a revoke after `GRANT ALL`
@@ -101,8 +116,14 @@ export function revokeAtom(atom: GrantAtom, grantee: string): Statement {
 export function syncStatements(source: GrantAtom[], clone: GrantAtom[], grantee: string): Statement[] {
   const wanted = new Map(source.map((a) => [atomKey(a), a]));
   const has = new Map(clone.map((a) => [atomKey(a), a]));
+  const revoked = [...has].filter(([key]) => !wanted.has(key)).map(([, atom]) => atom);
+  const granted = [...wanted].filter(([key]) => !has.has(key)).map(([, atom]) => atom);
   return [
-    ...[...has].filter(([key]) => !wanted.has(key)).map(([, atom]) => revokeAtom(atom, grantee)),
-    ...[...wanted].filter(([key]) => !has.has(key)).map(([, atom]) => grantAtom(atom, grantee)),
+    ...revoked
+      .sort((a, b) => lastIfDefaultRole(b) - lastIfDefaultRole(a))
+      .map((atom) => revokeAtom(atom, grantee)),
+    ...granted
+      .sort((a, b) => lastIfDefaultRole(a) - lastIfDefaultRole(b))
+      .map((atom) => grantAtom(atom, grantee)),
   ];
 }

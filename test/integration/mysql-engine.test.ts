@@ -157,6 +157,36 @@ describe('MySQL engine on MariaDB', () => {
     expect(retarget(await grantsOf(clone), clone)).toEqual(retarget(await grantsOf(user), user));
   });
 
+  it('gives a clone the roles of its source, and the same default role, so they are active at login', async () => {
+    const role = `role_${run}`;
+    const [user, clone] = [`roled_${run}`, mysql.cloneUsername(`roled_${run}`)];
+    const password = newPassword();
+    await asMariaAdmin(async (admin) => {
+      await admin.query(`CREATE ROLE \`${role}\``);
+      await admin.query(`GRANT SELECT ON \`${master.database}\`.* TO \`${role}\``);
+      await admin.query(`GRANT \`${role}\` TO '${master.username}'@'%' WITH ADMIN OPTION`);
+    });
+    await using(await asMaster('disable'), async (session) => {
+      await session.createUser(user, new Password(newPassword()));
+      await db.asMaster(
+        master,
+        `GRANT \`${role}\` TO '${user}'@'%'`,
+        `SET DEFAULT ROLE \`${role}\` FOR '${user}'@'%'`,
+      );
+      await session.cloneUser(user, clone, new Password(password));
+    });
+    // The account line (USAGE, with the password hash) differs by design.
+    const retarget = (lines: string[], name: string) =>
+      lines
+        .filter((l) => !l.startsWith('GRANT USAGE ON *.*'))
+        .map((l) => l.replaceAll(`\`${name}\`@`, '`X`@'));
+    expect(retarget(await grantsOf(clone), clone)).toEqual(retarget(await grantsOf(user), user));
+    // The role's SELECT works for the clone without SET ROLE: its default role is active.
+    expect(await db.tryAs({ user: clone, password, database: master.database }, 'SELECT * FROM items')).toBe(
+      'ok',
+    );
+  });
+
   it('refuses to grant on the server’s own databases', async () => {
     await using(await asMaster('disable'), async (session) => {
       await session.createUser(`sys_${run}`, new Password(newPassword()));

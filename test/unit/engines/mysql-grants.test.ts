@@ -10,6 +10,29 @@ const SOURCE = [
 ];
 
 describe('MySQL grant copies', () => {
+  it("copies MariaDB's default role after the role, and unsets it before anything is revoked", () => {
+    const source = parseGrants([
+      'GRANT `reporting` TO `app`@`%`',
+      'SET DEFAULT ROLE `reporting` FOR `app`@`%`',
+    ]);
+    expect(source).toContainEqual({ kind: 'default-role', role: '`reporting`' });
+    const fresh = syncStatements(source, [], "'app_clone'@'%'").map((s) => s.sql);
+    expect(fresh).toEqual([
+      "GRANT `reporting` TO 'app_clone'@'%'",
+      "SET DEFAULT ROLE `reporting` FOR 'app_clone'@'%'",
+    ]);
+    const stale = parseGrants([
+      'GRANT `old` TO `app_clone`@`%`',
+      'SET DEFAULT ROLE `old` FOR `app_clone`@`%`',
+    ]);
+    expect(syncStatements(source, stale, "'app_clone'@'%'").map((s) => s.sql)).toEqual([
+      "SET DEFAULT ROLE NONE FOR 'app_clone'@'%'",
+      "REVOKE `old` FROM 'app_clone'@'%'",
+      "GRANT `reporting` TO 'app_clone'@'%'",
+      "SET DEFAULT ROLE `reporting` FOR 'app_clone'@'%'",
+    ]);
+  });
+
   it('reads SHOW GRANTS into grants of no account, leaving the password hash and USAGE out', () => {
     const atoms = parseGrants(SOURCE);
     expect(atoms).toEqual([
