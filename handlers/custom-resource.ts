@@ -44,7 +44,7 @@ export function makeHandler(deps: CustomResourceDeps) {
             ? runDatabaseUserRequest(event, deps, signal)
             : Promise.reject(
                 new InvalidInputError(
-                  `malformed CloudFormation request (${malformedFields(rawEvent).join(', ')})`,
+                  `malformed CloudFormation request (${malformedFields(parsed.error).join(', ')})`,
                 ),
               ),
         {

@@ -27,11 +27,11 @@ const answerableEvent = z.object({
   PhysicalResourceId: z.optional(z.string()),
 });
 
-/** The fields of a request that failed `customResourceEvent`, by name only (never their values). */
-export function malformedFields(rawEvent: unknown): string[] {
-  const parsed = customResourceEvent.safeParse(rawEvent);
-  if (parsed.success) return [];
-  return [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(request)'))];
+/** The fields a request failed `customResourceEvent` on, by name only (never their values). */
+export function malformedFields(error: {
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> }>;
+}): string[] {
+  return [...new Set(error.issues.map((issue) => issue.path.map(String).join('.') || '(request)'))];
 }
 
 /** What a request's work comes to, before it is told to CloudFormation. */

@@ -56,6 +56,10 @@ function eachManagedRelation(statement: string, schema: string, relkinds: string
   LOOP EXECUTE format(${literal(statement)}, rel, ${literal(username)}); END LOOP; END $dbauth$`;
 }
 
+// PL/pgSQL: the master becomes a member of `role` (an expression) unless it is one already.
+const joinRole = (role: string) =>
+  `IF NOT pg_has_role(current_user, ${role}, 'MEMBER') THEN EXECUTE format('GRANT %I TO CURRENT_USER', ${role}); END IF;`;
+
 /**
  * Tables another login creates in the schema (a migration user granted `owner`) are its own,
  * so the master's default privileges miss them: `username` gets the same default privileges
@@ -83,7 +87,7 @@ function creatorsDefaults(
     WHERE n.nspname = ${literal(schema)} AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner
       AND NOT r.rolsuper AND r.rolname NOT IN (current_user, ${literal(username)})
   LOOP BEGIN
-    IF NOT pg_has_role(current_user, creator, 'MEMBER') THEN EXECUTE format('GRANT %I TO CURRENT_USER', creator); END IF;
+    ${joinRole('creator')}
     ${alters}
   EXCEPTION WHEN insufficient_privilege THEN NULL; END; END LOOP; END $dbauth$`;
 }
@@ -94,7 +98,7 @@ function creatorsDefaults(
  */
 function creatorCopiesDefaults(schema: string, username: string): string {
   return `DO $dbauth$ DECLARE entry record; BEGIN
-  IF NOT pg_has_role(current_user, ${literal(username)}, 'MEMBER') THEN EXECUTE format('GRANT %I TO CURRENT_USER', ${literal(username)}); END IF;
+  ${joinRole(literal(username))}
   FOR entry IN SELECT g.rolname AS grantee, a.privilege_type AS privilege,
       CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' ELSE 'SEQUENCES' END AS kind
     FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace

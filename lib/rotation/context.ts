@@ -75,9 +75,7 @@ export class RotationContext {
     const versions = await this.deps.store.getCurrentOfEach([this.arn, masterId]).catch(() => []);
     // Trust only what is AWSCURRENT now (moto's BatchGetSecretValue returns a stale version
     // after a rotation moved the label; AWS does not): anything else is read alone.
-    const currentId = Object.entries(this.secret.versions).find(([, stages]) =>
-      stages.includes(AWSCURRENT),
-    )?.[0];
+    const currentId = this.versionWith(AWSCURRENT);
     const own = versions.find((version) => version.arn === this.arn && version.versionId === currentId);
     const master = versions.find(
       (version) => version.arn !== this.arn && version.stages.includes(AWSCURRENT),
@@ -90,10 +88,13 @@ export class RotationContext {
   }
 
   private currentIsKnown(): boolean {
-    const currentId = Object.entries(this.secret.versions).find(([, stages]) =>
-      stages.includes(AWSCURRENT),
-    )?.[0];
+    const currentId = this.versionWith(AWSCURRENT);
     return currentId !== undefined && this.isKnown(currentId);
+  }
+
+  /** The version DescribeSecret says holds `stage` in this step. */
+  private versionWith(stage: string): string | undefined {
+    return Object.entries(this.secret.versions).find(([, stages]) => stages.includes(stage))?.[0];
   }
 
   pending(): Promise<AppSecretValue | undefined> {
@@ -110,8 +111,10 @@ export class RotationContext {
   }
 
   previous(): Promise<AppSecretValue | undefined> {
-    const hasPrevious = Object.values(this.secret.versions).some((stages) => stages.includes(AWSPREVIOUS));
-    this.#previous ??= hasPrevious ? this.read({ stage: AWSPREVIOUS }) : Promise.resolve(undefined);
+    this.#previous ??=
+      this.versionWith(AWSPREVIOUS) !== undefined
+        ? this.read({ stage: AWSPREVIOUS })
+        : Promise.resolve(undefined);
     return this.#previous;
   }
 
@@ -156,9 +159,7 @@ export class RotationContext {
 
   private async read(version: { stage: string; versionId?: string }): Promise<AppSecretValue | undefined> {
     // Which version holds the stage is DescribeSecret's word, read in this step; its value may be known.
-    const versionId =
-      version.versionId ??
-      Object.entries(this.secret.versions).find(([, stages]) => stages.includes(version.stage))?.[0];
+    const versionId = version.versionId ?? this.versionWith(version.stage);
     const known = versionId ? this.deps.versionCache?.get(this.arn, versionId) : undefined;
     if (known && versionId && this.secret.versions[versionId]?.includes(version.stage))
       return parseAppSecret(this.arn, known);

@@ -13,16 +13,9 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
   });
   afterAll(() => h.tearDown());
 
-  async function created(username: string, extra: Record<string, unknown>) {
-    const properties = h.props(username, extra);
-    const response = await h.send('Create', { properties, logicalResourceId: username.split('_')[0] });
-    expect(response.Status).toBe('SUCCESS');
-    return { properties, response, login: await h.storedLogin(response.Data?.SecretArn ?? '') };
-  }
-
   it('changes grants in place: readonly to readwrite and back, same PhysicalResourceId', async () => {
     const username = `flip_${run}`;
-    const { properties, response, login } = await created(username, { Grants: 'readonly' });
+    const { properties, response, login } = await h.create(username, { Grants: 'readonly' });
     expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('no')`)).toBe(db.denied);
 
     const readwrite = { ...properties, Grants: 'readwrite' };
@@ -53,7 +46,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
     const second = `${h.master.database}_moved`;
     await db.asMaster(h.master, `CREATE DATABASE ${second}`);
     await db.asMaster({ ...h.master, database: second }, db.itemsTable);
-    const { properties, response, login } = await created(`mover_${run}`, { Grants: 'readwrite' });
+    const { properties, response, login } = await h.create(`mover_${run}`, { Grants: 'readwrite' });
     expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('here')`)).toBe('ok');
 
     const up = await h.send('Update', {
@@ -83,7 +76,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
   it('a new Username is a replacement; the Delete of the old id drops only the old user', async () => {
     const oldName = `before_${run}`;
     const newName = `after_${run}`;
-    const { properties, response, login: oldLogin } = await created(oldName, { Grants: 'readonly' });
+    const { properties, response, login: oldLogin } = await h.create(oldName, { Grants: 'readonly' });
 
     const renamed = { ...properties, Username: newName };
     const up = await h.send('Update', {
@@ -118,7 +111,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
   it('a replacement keeping an explicit SecretName fails and changes nothing', async () => {
     const secretName = `dbauth-test/${h.stackName}/named-${run}`;
     const oldName = `named_${run}`;
-    const { properties, response, login } = await created(oldName, { SecretName: secretName });
+    const { properties, response, login } = await h.create(oldName, { SecretName: secretName });
 
     const renamed = { ...properties, Username: `renamed_${run}` };
     const up = await h.send('Update', {
@@ -153,16 +146,9 @@ describe('Custom::DatabaseUser Update of Schemas on PostgreSQL', () => {
   });
   afterAll(() => h.tearDown());
 
-  async function created(username: string, extra: Record<string, unknown>) {
-    const properties = h.props(username, extra);
-    const response = await h.send('Create', { properties, logicalResourceId: username.split('_')[0] });
-    expect(response.Status).toBe('SUCCESS');
-    return { properties, response, login: await h.storedLogin(response.Data?.SecretArn ?? '') };
-  }
-
   it('grants on a schema added to Schemas and revokes on one removed', async () => {
     const username = `schemas_${run}`;
-    const { properties, response, login } = await created(username, { Grants: 'readonly' });
+    const { properties, response, login } = await h.create(username, { Grants: 'readonly' });
     expect(await db.tryAs(login, 'SELECT * FROM extra.notes')).toBe(db.denied);
 
     const both = { ...properties, Schemas: ['public', 'extra'] };

@@ -122,20 +122,26 @@ describe('the packaged bundles run as built', () => {
       return answers[0];
     }
 
+    /** AWSCURRENT of a secret the bundles made, and its login over verified TLS (remembered for the leak check). */
+    async function storedLogin(secretArn: string) {
+      const value = await secretAt(secretArn, 'AWSCURRENT');
+      passwords.push(value.password.reveal());
+      const login = {
+        user: value.username,
+        password: value.password.reveal(),
+        database: master.database,
+        ssl: { ca: readFileSync(CA, 'utf8') },
+      };
+      return { value, login };
+    }
+
     it('creates a user, rotates its secret, and drops it', async () => {
       const username = `bundled_${uniqueSuffix()}`;
       const properties = { MasterSecretArn: masterArn, Username: username, Database: master.database };
       const created = await customResource('Create', properties);
       expect(created?.Status).toBe('SUCCESS');
       const secretArn = String(created?.Data?.SecretArn);
-      const before = await secretAt(secretArn, 'AWSCURRENT');
-      passwords.push(before.password.reveal());
-      const login = {
-        user: username,
-        password: before.password.reveal(),
-        database: master.database,
-        ssl: { ca: readFileSync(CA, 'utf8') },
-      };
+      const { value: before, login } = await storedLogin(secretArn);
       expect(await db.tryAs(login, "INSERT INTO items (name) VALUES ('bundled')")).toBe(db.denied);
       expect(await db.tryAs(login, 'SELECT count(*) FROM items')).toBe('ok');
 
@@ -181,14 +187,7 @@ describe('the packaged bundles run as built', () => {
         secretEvent('create-secret', { secretArn, secretName: name, masterArn }),
       );
       expect(result).toMatchObject({ outcomes: { [secretArn]: 'created' } });
-      const value = await secretAt(secretArn, 'AWSCURRENT');
-      passwords.push(value.password.reveal());
-      const login = {
-        user: username,
-        password: value.password.reveal(),
-        database: master.database,
-        ssl: { ca: readFileSync(CA, 'utf8') },
-      };
+      const { login } = await storedLogin(secretArn);
       expect(await db.tryAs(login, 'SELECT count(*) FROM items')).toBe('ok');
     });
   });

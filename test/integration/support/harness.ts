@@ -88,6 +88,17 @@ export class CustomResourceHarness {
     return response;
   }
 
+  /**
+   * Creates a user (logical id: its name up to the first `_`), expects SUCCESS, and returns its
+   * properties, the response and the login stored in its secret.
+   */
+  async create(username: string, extra: Record<string, unknown> = {}) {
+    const properties = this.props(username, extra);
+    const response = await this.send('Create', { properties, logicalResourceId: username.split('_')[0] });
+    expect(response.Status).toBe('SUCCESS');
+    return { properties, response, login: await this.storedLogin(response.Data?.SecretArn ?? '') };
+  }
+
   /** Properties for a user in the harness's database, with its master secret. */
   props(username: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { MasterSecretArn: this.masterArn, Username: username, Database: this.master.database, ...extra };
