@@ -1,6 +1,40 @@
-/** Two projects: unit tests need no I/O; integration tests talk to the services that
- * scripts/test-services.sh starts (PostgreSQL, MariaDB, moto server). */
+/** Projects: unit tests need no I/O; integration tests talk to the services that
+ * scripts/test-services.sh starts (PostgreSQL 15-18, MariaDB, moto server).
+ *
+ * The server matrix: the whole integration suite runs on PostgreSQL 15 with MariaDB, and on
+ * PostgreSQL 17 (RDS's default major); the suites that exercise the engine through every entry
+ * point (contract, custom resource, rotation, tagged secrets, versions) run on 16 and 18 too.
+ * Each PostgreSQL project names its server, and its global setup checks that the server on
+ * that port really is that major. */
 const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+
+const integration = {
+  transform,
+  globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
+  setupFiles: ['<rootDir>/test/integration/support/select-server.ts'],
+};
+
+// Suites that hold nothing PostgreSQL-specific to a major beyond what the others cover.
+const MYSQL_ONLY = ['<rootDir>/test/integration/mysql-engine.test.ts'];
+const EVERY_MAJOR = [
+  'engine-contract',
+  'custom-resource-*',
+  'rotation-*',
+  'secret-events',
+  'postgresql-versions',
+].map((name) => `<rootDir>/test/integration/${name}.test.ts`);
+
+function postgresProject(major, defaultPort, testMatch) {
+  const port = Number(process.env[`DBAUTH_PG${major}_PORT`] ?? defaultPort);
+  return {
+    ...integration,
+    displayName: `integration: PostgreSQL ${major}`,
+    testMatch,
+    testPathIgnorePatterns: MYSQL_ONLY,
+    // Read by select-server.ts (the tests' environment) and global-setup.ts.
+    globals: { dbauthServers: { postgres: { major, port }, mariadb: false } },
+  };
+}
 
 module.exports = {
   // A global option: jest ignores it inside a project.
@@ -8,10 +42,18 @@ module.exports = {
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform },
     {
-      displayName: 'integration',
+      ...integration,
+      displayName: 'integration: PostgreSQL 15, MariaDB',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      transform,
-      globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
+      globals: {
+        dbauthServers: {
+          postgres: { major: 15, port: Number(process.env.DBAUTH_PG_PORT ?? 55432) },
+          mariadb: true,
+        },
+      },
     },
+    postgresProject(16, 55416, EVERY_MAJOR),
+    postgresProject(17, 55417, ['<rootDir>/test/integration/**/*.test.ts']),
+    postgresProject(18, 55418, EVERY_MAJOR),
   ],
 };

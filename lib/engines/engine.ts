@@ -103,6 +103,11 @@ export interface EngineSession {
     grants: GrantSet,
     options: { schemaAccess: boolean; databaseAccess?: boolean },
   ): Promise<void>;
+  /**
+   * Throws `MasterCannotManageUserError`, changing nothing, when the logged-in master may not
+   * alter or drop `username` (PostgreSQL 16+: a role it holds no ADMIN OPTION on).
+   */
+  assertCanManage(username: string): Promise<void>;
   /** Drops the user; a user that is not there is fine. */
   dropUser(username: string, options: DropOptions): Promise<void>;
   /** A query that proves the logged-in user has its grants, not merely a login. */

@@ -51,3 +51,19 @@ export class UserOwnsObjectsError extends DatabaseError {
     this.name = 'UserOwnsObjectsError';
   }
 }
+
+/**
+ * The master may not alter the user: on PostgreSQL 16+ a CREATEROLE master manages only the
+ * roles it holds ADMIN OPTION on (those it created, or was granted), and never a superuser.
+ */
+export class MasterCannotManageUserError extends DatabaseError {
+  constructor(master: string, username: string) {
+    super(
+      `the master user ${master} may not alter or drop user ${username}: PostgreSQL 16 and later let a CREATEROLE ` +
+        `user manage only the roles it holds ADMIN OPTION on (it gets that on the roles it creates), and no superuser. ` +
+        `To let dbauth manage ${username}, a superuser or a role with ADMIN OPTION on it runs: GRANT "${username}" TO "${master}" WITH ADMIN OPTION`,
+      'MasterCannotManageUser',
+    );
+    this.name = 'MasterCannotManageUserError';
+  }
+}

@@ -89,6 +89,13 @@ class MysqlSession implements EngineSession {
       await this.run('revoke', statement, NOTHING_TO_REVOKE);
   }
 
+  // MySQL accounts have no administrator of their own: the CREATE USER privilege an RDS master
+  // holds covers every account but those with privileges it lacks (MySQL 8's SYSTEM_USER),
+  // and those the server refuses at the first statement, before it changes anything.
+  assertCanManage(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async dropUser(username: string, options: DropOptions): Promise<void> {
     if (!(await this.userExists(username))) return;
     const definer = sql.definerOf(username, this.userHost);

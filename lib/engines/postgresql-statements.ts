@@ -7,6 +7,8 @@ import { scramVerifier } from './scram';
 export interface Statement {
   sql: string;
   sensitive?: boolean;
+  /** Borrows role privileges that RETURN_BORROWED_ROLES must give back before COMMIT. */
+  borrowsRoles?: boolean;
 }
 
 const TABLE_PRIVILEGES: Privilege[] = PRIVILEGES.filter((p) => p !== 'CREATE');
@@ -56,16 +58,53 @@ function eachManagedRelation(statement: string, schema: string, relkinds: string
   LOOP EXECUTE format(${literal(statement)}, rel, ${literal(username)}); END LOOP; END $dbauth$`;
 }
 
-// PL/pgSQL: the master becomes a member of `role` (an expression) unless it is one already.
-const joinRole = (role: string) =>
-  `IF NOT pg_has_role(current_user, ${role}, 'MEMBER') THEN EXECUTE format('GRANT %I TO CURRENT_USER', ${role}); END IF;`;
+/**
+ * PostgreSQL 16 gives a CREATEROLE master ADMIN OPTION on the roles it creates, but not their
+ * privileges, which DROP OWNED, REASSIGN OWNED, ALTER DEFAULT PRIVILEGES FOR ROLE and grants on
+ * a role's tables need. The master borrows them for one transaction (ADMIN OPTION lets it grant
+ * the role to itself), notes what it took in a transaction-local setting, and gives it back
+ * before COMMIT (RETURN_BORROWED_ROLES): its own memberships never grow, and a ROLLBACK undoes
+ * the borrowing with the rest. Before 16, CREATEROLE lets it grant itself any non-superuser role.
+ */
+const BORROWED = literal('dbauth.borrowed_roles');
+const borrowedRoles = `coalesce(nullif(current_setting(${BORROWED}, true), ''), '{}')::text[]`;
+
+// PL/pgSQL: the master takes the privileges of `role` (an expression) unless it has them already.
+const borrowRole = (role: string) => `IF NOT pg_has_role(current_user, ${role}, 'USAGE') THEN
+    IF current_setting('server_version_num')::int >= 160000 THEN
+      EXECUTE format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET FALSE', ${role});
+    ELSE EXECUTE format('GRANT %I TO CURRENT_USER', ${role}); END IF;
+    PERFORM set_config(${BORROWED}, (${borrowedRoles} || (${role})::text)::text, true);
+  END IF;`;
+
+/** The master takes the privileges of `role` for this transaction; fails when it may not. */
+export function borrow(role: string): Statement {
+  return { sql: `DO $dbauth$ BEGIN ${borrowRole(literal(role))} END $dbauth$`, borrowsRoles: true };
+}
+
+/** Gives back every role this transaction borrowed (a role dropped meanwhile needs nothing). */
+export const RETURN_BORROWED_ROLES: Statement = {
+  sql: `DO $dbauth$ DECLARE role text; BEGIN
+  FOREACH role IN ARRAY ${borrowedRoles} LOOP
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role) THEN EXECUTE format('REVOKE %I FROM CURRENT_USER', role); END IF;
+  END LOOP;
+  PERFORM set_config(${BORROWED}, '', true); END $dbauth$`,
+};
+
+/**
+ * Whether the master may alter `role`, asked of the server itself (RDS may allow more than
+ * PostgreSQL's own rules): run in a transaction that is rolled back, it changes nothing.
+ */
+export function probeManage(role: string): Statement {
+  return { sql: `ALTER ROLE ${id(role)} WITH LOGIN` };
+}
 
 /**
  * Tables another login creates in the schema (a migration user granted `owner`) are its own,
  * so the master's default privileges miss them: `username` gets the same default privileges
- * FOR ROLE each login that holds CREATE on the schema. That takes membership in the login, which
- * the master takes as for DROP OWNED; a role it may not join (not one it made, on PostgreSQL 16+)
- * is left as it is. Run before the grants on existing relations, it lets those reach that
+ * FOR ROLE each login that holds CREATE on the schema. That takes the login's privileges, which
+ * the master borrows; a role it may not borrow (one it holds no ADMIN OPTION on, on PostgreSQL
+ * 16+) is left as it is. Run before the grants on existing relations, it lets those reach that
  * login's tables too.
  */
 function creatorsDefaults(
@@ -87,7 +126,7 @@ function creatorsDefaults(
     WHERE n.nspname = ${literal(schema)} AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner
       AND NOT r.rolsuper AND r.rolname NOT IN (current_user, ${literal(username)})
   LOOP BEGIN
-    ${joinRole('creator')}
+    ${borrowRole('creator')}
     ${alters}
   EXCEPTION WHEN insufficient_privilege THEN NULL; END; END LOOP; END $dbauth$`;
 }
@@ -98,7 +137,7 @@ function creatorsDefaults(
  */
 function creatorCopiesDefaults(schema: string, username: string): string {
   return `DO $dbauth$ DECLARE entry record; BEGIN
-  ${joinRole(literal(username))}
+  ${borrowRole(literal(username))}
   FOR entry IN SELECT g.rolname AS grantee, a.privilege_type AS privilege,
       CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' ELSE 'SEQUENCES' END AS kind
     FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace
@@ -122,39 +161,47 @@ function perSchema(
   const sequences = sequencePrivileges(grants.privileges).join(', ');
   return grants.schemas.flatMap((schema) => {
     const s = id(schema);
-    const statements: string[] = [];
+    const statements: Statement[] = [];
     const schemaPrivileges = [
       ...(verb === 'GRANT' || schemaAccess ? ['USAGE'] : []),
       ...(grants.privileges.includes('CREATE') ? ['CREATE'] : []),
     ];
     if (schemaPrivileges.length > 0)
-      statements.push(`${verb} ${schemaPrivileges.join(', ')} ON SCHEMA ${s} ${role}`);
+      statements.push({ sql: `${verb} ${schemaPrivileges.join(', ')} ON SCHEMA ${s} ${role}` });
     if (verb === 'GRANT' && grants.privileges.includes('CREATE'))
-      statements.push(creatorCopiesDefaults(schema, username));
+      statements.push({ sql: creatorCopiesDefaults(schema, username), borrowsRoles: true });
     const kinds = [
       ...(tables ? [`${tables} ON TABLES`] : []),
       ...(sequences ? [`${sequences} ON SEQUENCES`] : []),
     ];
-    if (kinds.length > 0) statements.push(creatorsDefaults(verb, schema, username, kinds));
+    if (kinds.length > 0)
+      statements.push({ sql: creatorsDefaults(verb, schema, username, kinds), borrowsRoles: true });
     if (tables) {
-      statements.push(
-        eachManagedRelation(
+      statements.push({
+        sql: eachManagedRelation(
           `${verb} ${tables} ON %s ${toOrFrom} %I`,
           schema,
           `'r', 'p', 'v', 'm', 'f'`,
           username,
         ),
-      );
+      });
       // Tables created later (by the user that runs this: the master) follow the grant.
-      statements.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${tables} ON TABLES ${role}`);
+      statements.push({ sql: `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${tables} ON TABLES ${role}` });
     }
     if (sequences) {
-      statements.push(
-        eachManagedRelation(`${verb} ${sequences} ON SEQUENCE %s ${toOrFrom} %I`, schema, `'S'`, username),
-      );
-      statements.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${sequences} ON SEQUENCES ${role}`);
+      statements.push({
+        sql: eachManagedRelation(
+          `${verb} ${sequences} ON SEQUENCE %s ${toOrFrom} %I`,
+          schema,
+          `'S'`,
+          username,
+        ),
+      });
+      statements.push({
+        sql: `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} ${verb} ${sequences} ON SEQUENCES ${role}`,
+      });
     }
-    return statements.map((sql) => ({ sql }));
+    return statements;
   });
 }
 
@@ -180,9 +227,35 @@ export const SERIALIZE_CHANGES = `SELECT pg_advisory_xact_lock(hashtext('dbauth:
 export const COUNT_OWNED_OBJECTS = `SELECT count(*)::int AS owned FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid
   WHERE r.rolname = $1 AND d.deptype = 'o'`;
 
+/**
+ * DROP OWNED revokes what others granted the user as those grantors (PostgreSQL 16+), such as
+ * the owner login whose default privileges gave it SELECT on the owner's tables: the master
+ * borrows each grantor it may. One it may not leaves DROP ROLE to name the objects in its error.
+ */
+function borrowGrantorsTo(username: string): Statement {
+  return {
+    sql: `DO $dbauth$ DECLARE grantor name; BEGIN
+  FOR grantor IN SELECT DISTINCT g.rolname FROM (
+      SELECT a.grantor, a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+      UNION ALL SELECT a.grantor, a.grantee FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
+      UNION ALL SELECT d.defaclrole, a.grantee FROM pg_default_acl d CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+    ) acl JOIN pg_roles g ON g.oid = acl.grantor JOIN pg_roles u ON u.oid = acl.grantee
+    WHERE u.rolname = ${literal(username)} AND NOT g.rolsuper AND g.rolname NOT IN (current_user, ${literal(username)})
+  LOOP BEGIN
+    ${borrowRole('grantor')}
+  EXCEPTION WHEN insufficient_privilege THEN NULL; END; END LOOP; END $dbauth$`,
+    borrowsRoles: true,
+  };
+}
+
+/** DROP OWNED and REASSIGN OWNED take the privileges of every role they name: borrowed. */
 export function dropUser(username: string, reassignOwnedTo: string | undefined): Statement[] {
   return [
-    ...(reassignOwnedTo ? [{ sql: `REASSIGN OWNED BY ${id(username)} TO ${id(reassignOwnedTo)}` }] : []),
+    borrow(username),
+    borrowGrantorsTo(username),
+    ...(reassignOwnedTo
+      ? [borrow(reassignOwnedTo), { sql: `REASSIGN OWNED BY ${id(username)} TO ${id(reassignOwnedTo)}` }]
+      : []),
     // Revokes its privileges and default privileges here (and drops what it still owns).
     { sql: `DROP OWNED BY ${id(username)}` },
     { sql: `DROP ROLE ${id(username)}` },

@@ -1,11 +1,11 @@
 import type { Client } from 'pg';
-import { escapeIdentifier } from './pg-escape';
 import type { Password } from '../secrets/password';
 import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
 import {
   AuthenticationFailedError,
   DatabaseError,
   DatabaseUnreachableError,
+  MasterCannotManageUserError,
   UserOwnsObjectsError,
 } from './errors';
 import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
@@ -17,6 +17,7 @@ const MAX_IDENTIFIER = 63;
 const RESERVED_ROLES =
   /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;
 const AUTH_FAILURES = new Set(['28P01', '28000']);
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** An error the server sent (pg's DatabaseError): it has a severity and a SQLSTATE. */
 function isServerError(error: unknown): error is Error & { code?: string } {
@@ -27,7 +28,10 @@ function driverFailure(error: unknown, what: string, showMessage: boolean): Data
   if (isServerError(error)) {
     // The server's own message names objects, never values, except for statements that hold
     // a password; those show only their SQLSTATE.
-    const detail = showMessage ? `: ${error.message}` : '';
+    const serverDetail = (error as { detail?: unknown }).detail;
+    const detail = showMessage
+      ? `: ${error.message}${typeof serverDetail === 'string' ? ` (${serverDetail.replace(/\s+/g, ' ')})` : ''}`
+      : '';
     return new DatabaseError(
       `${what} failed (SQLSTATE ${error.code ?? '?'})${detail}`,
       error.code,
@@ -117,18 +121,25 @@ class PostgresSession implements EngineSession {
     if (owned > 0 && !options.reassignOwnedTo && !options.dropOwnedObjects) {
       throw new UserOwnsObjectsError(username, owned);
     }
-    // REASSIGN/DROP OWNED need membership in the roles involved (a master is no superuser on RDS).
-    for (const role of [username, options.reassignOwnedTo]) {
-      if (role === undefined) continue;
-      const member = await this.query(
-        'check membership',
-        `SELECT 1 WHERE pg_has_role(current_user, $1, 'MEMBER')`,
-        [role],
-      );
-      if (member.length === 0)
-        await this.run('join role', { sql: `GRANT ${escapeIdentifier(role)} TO CURRENT_USER` });
+    await this.assertCanManage(username);
+    const heir = options.reassignOwnedTo;
+    if (heir !== undefined && heir !== this.username) await this.assertCanManage(heir);
+    await this.runSerialized('drop role', sql.dropUser(username, heir));
+  }
+
+  // Under the lock role changes take (a concurrent ALTER ROLE fails the probe otherwise).
+  async assertCanManage(username: string): Promise<void> {
+    await this.run('begin', { sql: 'BEGIN' });
+    try {
+      await this.run('wait for other dbauth changes', { sql: sql.SERIALIZE_CHANGES });
+      await this.run('check the master may alter the role', sql.probeManage(username));
+    } catch (error) {
+      if (error instanceof DatabaseError && error.sqlState === INSUFFICIENT_PRIVILEGE)
+        throw new MasterCannotManageUserError(this.username, username);
+      throw error;
+    } finally {
+      await this.client.query('ROLLBACK').catch(() => undefined);
     }
-    await this.runSerialized('drop role', sql.dropUser(username, options.reassignOwnedTo));
   }
 
   async proveAccess(grants: GrantSet): Promise<void> {
@@ -150,8 +161,10 @@ class PostgresSession implements EngineSession {
    * "tuple concurrently updated" (XX000), which a stack creating several users at once hits.
    */
   private async runSerialized(what: string, statements: sql.Statement[]): Promise<void> {
+    const borrows = statements.some((statement) => statement.borrowsRoles);
     await this.serialized(async () => {
       for (const statement of statements) await this.run(what, statement);
+      if (borrows) await this.run(what, sql.RETURN_BORROWED_ROLES);
     });
   }
 

@@ -58,12 +58,14 @@ export async function reconcileTaggedSecret(
   try {
     const user = checkedUser(secret, config, stored, master);
     // Taking over a user that exists: not one that another secret manages (checked before any change).
-    if (secret.tags[TAGS.managedBy] !== MANAGED_BY_TAGS && (await master.session.userExists(user.base)))
+    if (secret.tags[TAGS.managedBy] !== MANAGED_BY_TAGS && (await master.session.userExists(user.base))) {
       await refuseClaimedUser(deps.store, {
         username: user.base,
         host: master.endpoint.host,
         secretArn: secret.arn,
       });
+      await master.session.assertCanManage(user.base);
+    }
     const full = await ensureFullValue(secret, stored, user.login, master, deps);
     const outcome = await ensureUser(secret, user, full, master);
     const grantsChanged = await ensureGrants(secret, config, user, master, outcome === 'created');

@@ -1,8 +1,9 @@
 import './support/env';
+import { postgres } from './support/databases';
 import { CustomResourceHarness } from './support/harness';
 import { asPgAdmin, pgRoleExists, pgTry, uniqueSuffix, withPgClient } from './support/postgres';
 
-describe('Custom::DatabaseUser Delete of a user that owns objects on PostgreSQL', () => {
+describe(`Custom::DatabaseUser Delete of a user that owns objects on ${postgres.name}`, () => {
   const h = new CustomResourceHarness('owned');
   const run = uniqueSuffix();
 

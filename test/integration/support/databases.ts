@@ -24,7 +24,7 @@ export interface DbLogin {
  * (SQL, catalogs, error codes) lives here, so a test reads the same for every engine.
  */
 export interface TestDatabase {
-  /** For test names: `PostgreSQL`, `MariaDB`. */
+  /** For test names: `PostgreSQL 17`, `MariaDB`. */
   readonly name: string;
   /** The secret JSON's engine. */
   readonly engine: EngineName;
@@ -67,7 +67,7 @@ export interface TestDatabase {
 }
 
 export const postgres: TestDatabase = {
-  name: 'PostgreSQL',
+  name: `PostgreSQL ${testEnv.pg.major}`,
   engine: 'postgres',
   family: 'postgresql',
   host: testEnv.pg.host,
@@ -197,8 +197,8 @@ export const mariadb: TestDatabase = {
   },
 };
 
-/** Every real engine the engine-neutral tests run against. */
-export const TEST_DATABASES: TestDatabase[] = [postgres, mariadb];
+/** Every real engine the engine-neutral tests run against in this jest project. */
+export const TEST_DATABASES: TestDatabase[] = testEnv.mariadb.inUse ? [postgres, mariadb] : [postgres];
 
 /** The test database a secret's engine name lives on. */
 export const databaseOf = (engine: string): TestDatabase =>

@@ -3,10 +3,14 @@ export const testEnv = {
   pg: {
     host: process.env.DBAUTH_PG_HOST ?? '127.0.0.1',
     port: Number(process.env.DBAUTH_PG_PORT ?? 55432),
+    /** The major version the server on that port runs (its project says; global setup checks). */
+    major: Number(process.env.DBAUTH_PG_MAJOR ?? 15),
     adminUser: process.env.DBAUTH_PG_ADMIN_USER ?? 'postgres',
     adminPassword: process.env.DBAUTH_PG_ADMIN_PASSWORD ?? 'dbauth-local-admin',
   },
   mariadb: {
+    /** Whether this run's tests use MariaDB (one jest project does). */
+    inUse: process.env.DBAUTH_TEST_MARIADB !== 'no',
     host: process.env.DBAUTH_MARIADB_HOST ?? '127.0.0.1',
     port: Number(process.env.DBAUTH_MARIADB_PORT ?? 53306),
     adminUser: process.env.DBAUTH_MARIADB_ADMIN_USER ?? 'root',

@@ -36,8 +36,10 @@ export interface PgMaster {
 }
 
 /**
- * A master user as RDS makes it (no superuser; CREATEROLE, CREATEDB) and a database it owns,
- * both new for the calling test file.
+ * A master user as RDS makes it, and a database it owns, both new for the calling test file:
+ * LOGIN CREATEROLE CREATEDB, no superuser, a member of `rds_superuser` (a NOLOGIN role that
+ * scripts/test-services.sh makes with the monitoring and signalling roles). On PostgreSQL 16+
+ * that is all it holds over other roles: ADMIN OPTION on the roles it creates itself.
  */
 export async function createPgMaster(): Promise<PgMaster> {
   const suffix = uniqueSuffix();
@@ -50,9 +52,31 @@ export async function createPgMaster(): Promise<PgMaster> {
     await admin.query(
       `CREATE ROLE ${master.username} LOGIN CREATEROLE CREATEDB PASSWORD '${master.password}'`,
     );
+    await admin.query(`GRANT rds_superuser TO ${master.username} WITH ADMIN OPTION`);
     await admin.query(`CREATE DATABASE ${master.database} OWNER ${master.username}`);
   });
   return master;
+}
+
+/** The roles `username` is a member of, with how (PostgreSQL 16+ spells each grant's options). */
+export async function pgMemberships(username: string): Promise<string[]> {
+  return asPgAdmin(async (admin) => {
+    const options = (
+      await admin.query(
+        `SELECT 1 FROM pg_attribute WHERE attrelid = 'pg_auth_members'::regclass AND attname = 'inherit_option'`,
+      )
+    ).rowCount
+      ? `, a.admin_option, a.inherit_option, a.set_option`
+      : `, a.admin_option`;
+    const { rows } = await admin.query<Record<string, unknown>>(
+      `SELECT r.rolname AS role, g.rolname AS grantor${options}
+         FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+         JOIN pg_roles g ON g.oid = a.grantor
+        WHERE m.rolname = $1 ORDER BY 1, 2`,
+      [username],
+    );
+    return rows.map((row) => Object.values(row).join(' '));
+  });
 }
 
 /** Logs in as `user` and runs `sql`; resolves to the error's SQLSTATE, or 'ok'. */
