@@ -91,7 +91,7 @@ export async function measureRotations(db: TestDatabase): Promise<FlowFigures[]>
       figures.push(
         await measure(
           `rotation (${strategy} user${warm ? '' : ', every step cold'})`,
-          db.engine,
+          db.name,
           calls,
           async () => {
             const user = fresh.shift();
@@ -107,7 +107,7 @@ export async function measureRotations(db: TestDatabase): Promise<FlowFigures[]>
     const handler = rotateHandler(deps);
     const repeated = await createRotatableUser(master, { strategy, db });
     figures.push(
-      await measure(`rotation (${strategy} user, again and again)`, db.engine, calls, async () => {
+      await measure(`rotation (${strategy} user, again and again)`, db.name, calls, async () => {
         await rotate(repeated.secretArn, { handler });
       }),
     );
@@ -127,7 +127,7 @@ export async function measureCustomResource(
   calls.attach(deps.store.client);
   const counted = makeHandler(deps);
   const created: { id: string; properties: Record<string, unknown>; stackId: string }[] = [];
-  const create = await measure('custom resource Create', db.engine, calls, async () => {
+  const create = await measure('custom resource Create', db.name, calls, async () => {
     const properties = {
       MasterSecretArn: masterArn,
       Username: `bench_${uniqueSuffix()}`,
@@ -138,7 +138,7 @@ export async function measureCustomResource(
     if (response.Status !== 'SUCCESS') throw new Error(`Create failed: ${response.Reason}`);
     created.push({ id: response.PhysicalResourceId, properties, stackId });
   });
-  const remove = await measure('custom resource Delete', db.engine, calls, async () => {
+  const remove = await measure('custom resource Delete', db.name, calls, async () => {
     const next = created.shift();
     if (!next) throw new Error('nothing to delete');
     const response = await counted(

@@ -2,9 +2,10 @@
  * dbauth's figures: bundle size and cold init per handler, Secrets Manager calls, database
  * connection attempts and wall time per rotation and per custom resource request, and a scale
  * run. Against the local services of scripts/test-services.sh. Prints tables and writes
- * bench/results.json. Usage: npm run bench
+ * bench/results.json. Usage: npm run bench [-- --postgres 17]
  */
-import '../test/integration/support/env';
+import './select-server';
+import { testEnv } from '../test/integration/support/env';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,22 @@ function verdicts(bundles: BundleFigures[], flows: FlowFigures[], scale: ScaleFi
   return out;
 }
 
+/** What each database server says it runs, for the record. */
+async function serverVersions(): Promise<string[]> {
+  const versions: string[] = [];
+  for (const db of TEST_DATABASES) {
+    const master = await db.createMaster();
+    await db.withConnection(
+      { user: master.username, password: master.password, database: master.database },
+      async (query) => {
+        const rows = (await query('SELECT version() AS v')) as { v: string }[];
+        versions.push(`${db.name}: ${rows[0]?.v ?? 'unknown'}`);
+      },
+    );
+  }
+  return versions;
+}
+
 async function main(): Promise<void> {
   const server = new CfnResponseServer();
   await server.start();
@@ -106,16 +123,20 @@ async function main(): Promise<void> {
     const checks = verdicts(bundles, flows, scale);
     console.log(`\nTargets\n\n${checks.join('\n')}\n`);
     const machine = {
+      servers: await serverVersions(),
       cpus: cpus().length,
       cpu: cpus()[0]?.model,
       memoryGb: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     };
+    // A run of one PostgreSQL major alone keeps the default run's figures beside its own.
+    const file =
+      process.env.DBAUTH_TEST_MARIADB === 'no' ? `results-postgres-${testEnv.pg.major}.json` : 'results.json';
     writeFileSync(
-      join(__dirname, 'results.json'),
+      join(__dirname, file),
       `${JSON.stringify({ date: new Date().toISOString(), machine, bundles, flows, scale, checks }, null, 2)}\n`,
     );
-    console.log('written: bench/results.json');
+    console.log(`written: bench/${file}`);
   } finally {
     await server.stop();
   }

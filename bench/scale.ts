@@ -80,7 +80,7 @@ async function phase(
   ];
   return {
     phase: name,
-    engine: db.engine,
+    engine: db.name,
     count: tasks.length,
     concurrencyCap: cap,
     peakConnections,

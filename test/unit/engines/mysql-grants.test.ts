@@ -63,6 +63,14 @@ describe('MySQL grant copies', () => {
     ]);
   });
 
+  it("copies MySQL 8's roles, which carry a host part, as they are written", () => {
+    const source = parseGrants(['GRANT USAGE ON *.* TO `app`@`%`', 'GRANT `reporting`@`%` TO `app`@`%`']);
+    expect(source).toEqual([{ kind: 'role', role: '`reporting`@`%`' }]);
+    expect(syncStatements(source, [], "'app_clone'@'%'").map((s) => s.sql)).toEqual([
+      "GRANT `reporting`@`%` TO 'app_clone'@'%'",
+    ]);
+  });
+
   it('refuses a line it cannot read rather than copy part of the grants', () => {
     expect(() => parseGrants(['GRANT SOMETHING NEW'])).toThrow(/cannot copy/);
   });
