@@ -1,4 +1,5 @@
-// Rotates a secret now, playing Secrets Manager's part: `npm run rotate -- --secret-id <id>`.
+// Rotates a secret now, playing Secrets Manager's part: `npm run rotate -- --secret-id <id>`;
+// `--token <version id>` resumes a rotation that stopped (the token is printed when it starts).
 // It talks to whatever endpoint the AWS SDK is pointed at (AWS_ENDPOINT_URL for local services).
 import { parseArgs } from 'node:util';
 import { defaultDeps, makeHandler } from '../handlers/rotate';
@@ -13,12 +14,23 @@ async function main(): Promise<void> {
   if (!secretId)
     throw new Error('usage: npm run rotate -- --secret-id <secret name or ARN> [--token <uuid>]');
   const deps = defaultDeps();
-  const { token } = await driveRotation(makeHandler(deps), deps.store, secretId, {
-    ...(values.token ? { token: values.token } : {}),
-    onStep: (result, ms) =>
-      console.log(`${result.step.padEnd(13)} ${result.outcome.padEnd(8)} ${String(ms).padStart(5)} ms`),
-  });
-  console.log(`rotated ${secretId} (version ${token})`);
+  let started: string | undefined;
+  try {
+    const { token } = await driveRotation(makeHandler(deps), deps.store, secretId, {
+      ...(values.token ? { token: values.token } : {}),
+      onStart: (token) => {
+        started = token;
+        console.log(`rotating ${secretId} with version ${token}`);
+      },
+      onStep: (result, ms) =>
+        console.log(`${result.step.padEnd(13)} ${result.outcome.padEnd(8)} ${String(ms).padStart(5)} ms`),
+    });
+    console.log(`rotated ${secretId} (version ${token})`);
+  } catch (error) {
+    // Every step is idempotent: the same token takes the rotation up where it stopped.
+    if (started) console.error(`resume with: npm run rotate -- --secret-id ${secretId} --token ${started}`);
+    throw error;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -20,6 +20,8 @@ export function commonConfig(options: AwsClientOptions) {
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 3000,
       requestTimeout: options.requestTimeoutMs ?? 10000,
+      // Without it the HTTP handler only warns when an answer is late, and waits on.
+      throwOnRequestTimeout: true,
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { describeError } from '../errors';
 import { errorDetails } from '../log';
 import { beforeDeadline } from './deadline';
+import { CreateLeftUserError } from './errors';
 import type { CustomResourceEvent, CustomResourceResponse, Outcome } from './event';
 import { failedCreateId } from './identity';
 import { sendResponse, type DeliveryOptions } from './response';
@@ -62,7 +63,11 @@ export async function answerCloudFormation(
       ...base,
       Status: 'FAILED',
       Reason: describeError(error).slice(0, MAX_REASON),
-      PhysicalResourceId: unchangedId,
+      // A Create that left its user and secret names them, so the rollback Delete removes them.
+      PhysicalResourceId:
+        error instanceof CreateLeftUserError && event.RequestType === 'Create'
+          ? error.physicalResourceId
+          : unchangedId,
     };
   }
   logger.info('answering CloudFormation', {

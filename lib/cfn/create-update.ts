@@ -22,6 +22,7 @@ import {
   type DatabaseUserDeps,
   type Plan,
 } from './plan';
+import { CreateLeftUserError } from './errors';
 import { parseProperties } from './properties';
 
 /** Create: a new secret and user, or the same ones again when CloudFormation resends. */
@@ -84,19 +85,59 @@ export async function createWithPlan(
     // Done after CloudFormation was told FAILED: it will never Delete this, so undo it.
     signal.throwIfAborted();
   } catch (error) {
-    // Undo what this attempt made, so a failed Create leaves nothing behind.
-    if (!existing)
-      await store
-        .delete(secret.arn, { force: true })
-        .catch(() => deps.warn('could not remove secret', { secret: secret.arn }));
-    if (!userExisted) {
-      await removeUser(session, { username }, { dropOwnedObjects: true }).catch(() =>
-        deps.warn('could not remove user', { username }),
-      );
-    }
-    throw error;
+    return undoCreate(
+      plan,
+      deps,
+      { secretArn: existing ? undefined : secret.arn, user: !userExisted },
+      error,
+    );
   }
   return outcomeOf(plan, secret);
+}
+
+/**
+ * Takes back what a failed Create made, on a fresh connection (the one that failed may be
+ * dead), and rethrows. The secret goes only once the user is gone: while the user may exist,
+ * its password must not be lost. When this resource's secret stays (it could not go, or an
+ * earlier attempt made it), the error names the user's id, so CloudFormation's rollback
+ * Delete removes what is left; otherwise nothing is left, and the answer is a failed-create id.
+ */
+async function undoCreate(
+  plan: Plan,
+  deps: DatabaseUserDeps,
+  made: { secretArn: string | undefined; user: boolean },
+  failure: unknown,
+): Promise<never> {
+  let userGone = !made.user;
+  if (made.user) {
+    userGone = await dropOnFreshSession(plan, deps).then(
+      () => true,
+      () => (deps.warn('could not remove user', { username: plan.props.Username }), false),
+    );
+  }
+  const secretKept = made.secretArn === undefined || !userGone;
+  if (made.secretArn && userGone) {
+    await deps.store
+      .delete(made.secretArn, { force: true })
+      .catch(() => deps.warn('could not remove secret', { secret: made.secretArn }));
+  }
+  if (secretKept) {
+    throw new CreateLeftUserError(failure, physicalIdOf(plan.identity), plan.identity.host);
+  }
+  throw failure;
+}
+
+async function dropOnFreshSession(plan: Plan, deps: DatabaseUserDeps): Promise<void> {
+  const master = await connectAsMaster(deps, plan.props.MasterSecretArn, {
+    ...overridesOf(plan.props),
+    host: plan.identity.host,
+    port: plan.identity.port,
+  });
+  try {
+    await removeUser(master.session, { username: plan.props.Username }, { dropOwnedObjects: true });
+  } finally {
+    await master.session.close();
+  }
 }
 
 /** Update: grants by diff in place; a new identity is a new user (CloudFormation deletes the old). */

@@ -3,11 +3,15 @@ import { TAGS } from '../secrets/tags';
 import { removeUser } from '../users/lifecycle';
 import { connectAsMaster } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
-import { defaultSecretName, isFailedCreateId, parsePhysicalId } from './identity';
+import { defaultSecretName, isFailedCreateId, parsePhysicalId, type UserIdentity } from './identity';
 import { managedByOf, overridesOf, type DatabaseUserDeps } from './plan';
-import { parseProperties } from './properties';
+import { parseProperties, type DatabaseUserProperties } from './properties';
+import { otherHolder } from '../users/claims';
 
-/** Delete: drop the user and schedule the secret's deletion, or retain both. */
+/**
+ * Delete: drop the user and schedule the secret's deletion, or retain both. The user is dropped
+ * only while this resource holds it: no other live secret of dbauth's manages it.
+ */
 export async function remove(
   event: CustomResourceEvent,
   deps: DatabaseUserDeps,
@@ -20,6 +24,18 @@ export async function remove(
   if (isFailedCreateId(physicalResourceId) || !identity) return { physicalResourceId };
   const props = parseProperties(event.ResourceProperties);
   if (props.OnDelete === 'Retain') return { physicalResourceId };
+  const managedBy = managedByOf(event);
+  // A Delete delivered again after another resource made the same user anew (the same id):
+  // that resource's secret holds the user now, and dropping it would cut its login.
+  const holder = await otherHolder(deps.store, identity, (claim) => claim.tags[TAGS.managedBy] === managedBy);
+  if (holder) {
+    deps.warn('user is held by another secret now: not dropped', {
+      user: identity.username,
+      holder: holder.arn,
+    });
+    await deleteOwnSecret(event, props, identity, deps);
+    return { physicalResourceId };
+  }
   // The id names the server the user was made on: act there, whatever the master says now.
   const master = await connectAsMaster(deps, props.MasterSecretArn, {
     ...overridesOf(props),
@@ -41,17 +57,27 @@ export async function remove(
   } finally {
     await master.session.close();
   }
-  const secretName = props.SecretName ?? defaultSecretName(event.StackId, event.LogicalResourceId, identity);
-  const secret = await deps.store.find(secretName);
-  if (secret && secret.tags[TAGS.managedBy] === managedByOf(event)) {
-    await deps.store.delete(secret.arn, { recoveryWindowDays: props.RecoveryWindowInDays });
-  }
+  const secret = await deleteOwnSecret(event, props, identity, deps);
   await deps.publisher.publish(DETAIL_TYPES.userDropped, {
-    secretArn: secret?.arn ?? secretName,
+    secretArn: secret,
     host: identity.host,
     user: identity.username,
     stackId: event.StackId,
     logicalResourceId: event.LogicalResourceId,
   });
   return { physicalResourceId };
+}
+
+/** Schedules the deletion of this resource's secret, if it is there; returns its ARN (or name). */
+async function deleteOwnSecret(
+  event: CustomResourceEvent,
+  props: DatabaseUserProperties,
+  identity: UserIdentity,
+  deps: DatabaseUserDeps,
+): Promise<string> {
+  const secretName = props.SecretName ?? defaultSecretName(event.StackId, event.LogicalResourceId, identity);
+  const secret = await deps.store.find(secretName);
+  if (!secret || secret.tags[TAGS.managedBy] !== managedByOf(event)) return secretName;
+  await deps.store.delete(secret.arn, { recoveryWindowDays: props.RecoveryWindowInDays });
+  return secret.arn;
 }

@@ -83,3 +83,15 @@ export class MasterElsewhereError extends RotationError {
     this.name = 'MasterElsewhereError';
   }
 }
+
+/** Another rotation of the secret staged a password and has not finished: one at a time. */
+export class RotationInProgressError extends RotationError {
+  constructor(secretArn: string, pendingToken: string) {
+    super(
+      `secret ${secretArn} is being rotated already (version ${pendingToken} is AWSPENDING with a password): ` +
+        `finish that rotation (npm run rotate -- --secret-id ${secretArn} --token ${pendingToken}) or cancel it ` +
+        '(remove AWSPENDING from that version) before starting another',
+    );
+    this.name = 'RotationInProgressError';
+  }
+}

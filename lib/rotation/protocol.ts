@@ -13,10 +13,12 @@ import { RotationContext, type RotationDeps } from './context';
 import {
   NotPendingError,
   RotationError,
+  RotationInProgressError,
   RotationNotEnabledError,
   UnknownStepError,
   UnknownVersionError,
 } from './errors';
+import { rotationInFlight } from './in-flight';
 import { isRotationStep, type RotationEvent, type RotationStep } from './event';
 import { singleUser } from './single-user';
 import type { RotationStrategy } from './strategy';
@@ -55,6 +57,8 @@ const STRATEGIES: Record<RotationContext['strategy'], RotationStrategy> = {
  */
 async function createSecret(context: RotationContext): Promise<void> {
   if (context.tokenIsStaged && context.isKnown(context.token)) return;
+  const inFlight = await rotationInFlight(context.deps.store, context.secret, context.token);
+  if (inFlight) throw new RotationInProgressError(context.arn, inFlight);
   const current = await context.current();
   const username = await STRATEGIES[context.strategy].pendingUsername(context, current);
   const policy = policyOf(context.secret.tags, context.deps.passwordPolicy);

@@ -1,9 +1,28 @@
 import { InvalidInputError } from '../errors';
-import type { SecretStore } from '../secrets/secret-store';
+import type { SecretStore, TaggedSecret } from '../secrets/secret-store';
 import { TAGS } from '../secrets/tags';
 
 /** Enough to see whether another claim is on the same server, without reading every secret. */
 const MAX_CLAIMS_READ = 20;
+
+/**
+ * The live secret dbauth manages for `username` on `host`, other than `except` (an ARN, or a
+ * test of the secret's tags): who holds the user now. Secrets scheduled for deletion hold nothing.
+ */
+export async function otherHolder(
+  store: Pick<SecretStore, 'listTagged'>,
+  user: { username: string; host: string },
+  except: (claim: TaggedSecret) => boolean,
+): Promise<TaggedSecret | undefined> {
+  const host = user.host.toLowerCase();
+  const claims = await store.listTagged(TAGS.username, user.username, MAX_CLAIMS_READ);
+  return claims.find(
+    (claim) =>
+      !except(claim) &&
+      claim.tags[TAGS.managedBy] !== undefined &&
+      claim.tags[TAGS.host]?.toLowerCase() === host,
+  );
+}
 
 /**
  * Refuses to take over a user that another live secret managed by dbauth already holds on the
@@ -14,14 +33,7 @@ export async function refuseClaimedUser(
   store: Pick<SecretStore, 'listTagged'>,
   user: { username: string; host: string; secretArn?: string },
 ): Promise<void> {
-  const host = user.host.toLowerCase();
-  const claims = await store.listTagged(TAGS.username, user.username, MAX_CLAIMS_READ);
-  const other = claims.find(
-    (claim) =>
-      claim.arn !== user.secretArn &&
-      claim.tags[TAGS.managedBy] !== undefined &&
-      claim.tags[TAGS.host]?.toLowerCase() === host,
-  );
+  const other = await otherHolder(store, user, (claim) => claim.arn === user.secretArn);
   if (other) {
     throw new InvalidInputError(
       `user ${user.username} on ${user.host} is already managed by dbauth through secret ${other.arn}`,

@@ -34,6 +34,29 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
     expect((await describeSecret(secretArn)).DeletedDate).toBeInstanceOf(Date);
   });
 
+  it('a late Delete leaves the user that another resource made anew under the same id', async () => {
+    const username = `reborn_${run}`;
+    const properties = h.props(username);
+    const first = await h.send('Create', { properties, logicalResourceId: 'first' });
+    const firstDelete = {
+      properties,
+      physicalResourceId: first.PhysicalResourceId,
+      logicalResourceId: 'first',
+    };
+    expect((await h.send('Delete', firstDelete)).Status).toBe('SUCCESS');
+    const second = await h.send('Create', { properties, logicalResourceId: 'second' });
+    expect(second.PhysicalResourceId).toBe(first.PhysicalResourceId);
+    const login = await h.storedLogin(second.Data?.SecretArn ?? '');
+
+    // Lambda delivers the first resource's Delete again (its answer was lost).
+    const late = await h.send('Delete', firstDelete);
+
+    expect(late.Status).toBe('SUCCESS');
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
+    expect((await describeSecret(second.Data?.SecretArn ?? '')).DeletedDate).toBeUndefined();
+    expect(h.capture.text).toContain('user is held by another secret now: not dropped');
+  });
+
   it('a resent Create is harmless: same id, same secret, the stored password still logs in', async () => {
     const properties = h.props(`resent_${run}`, { Grants: 'readwrite' });
     const requestId = randomUUID();

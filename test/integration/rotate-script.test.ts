@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgres } from './support/databases';
-import { createRotatableUser, logsIn, secretAt } from './support/rotation';
+import { randomUUID } from 'node:crypto';
+import { createRotatableUser, logsIn, rotate, secretAt } from './support/rotation';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -27,6 +28,25 @@ describe('scripts/rotate.ts, the local driver', () => {
     expect(stdout).not.toContain(user.password);
     const now = await secretAt(user.secretArn, 'AWSCURRENT');
     expect(now.password.reveal()).not.toBe(user.password);
+    expect(stdout).not.toContain(now.password.reveal());
+    expect(await logsIn(now, master.database)).toBe(true);
+  });
+
+  it('refuses to start while a rotation is in flight, and resumes that one with its token', async () => {
+    const master = await postgres.createMaster();
+    const user = await createRotatableUser(master, { strategy: 'alternating' });
+    const token = randomUUID();
+    await rotate(user.secretArn, { token, steps: ['createSecret', 'setSecret'] });
+
+    await expect(rotateScript('--secret-id', user.secretArn)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`being rotated already (version ${token}`),
+    });
+    const { stdout } = await rotateScript('--secret-id', user.secretArn, '--token', token);
+
+    expect(stdout).toContain(`rotating ${user.secretArn} with version ${token}`);
+    expect(stdout).toContain(`rotated ${user.secretArn} (version ${token})`);
+    const now = await secretAt(user.secretArn, 'AWSCURRENT');
     expect(stdout).not.toContain(now.password.reveal());
     expect(await logsIn(now, master.database)).toBe(true);
   });

@@ -305,9 +305,10 @@ describe.each(TEST_DATABASES)('rotation on $name when things go wrong', (db) => 
 
     it('fails fast and clearly when the database port is closed', async () => {
       const arn = await secretPointingAt(1);
-      await rotate(arn, { handler, steps: ['createSecret'], token: randomUUID() });
+      const token = randomUUID();
+      await rotate(arn, { handler, steps: ['createSecret'], token });
       const started = Date.now();
-      await expect(rotate(arn, { handler, steps: ['createSecret', 'setSecret'] })).rejects.toThrow(
+      await expect(rotate(arn, { handler, steps: ['createSecret', 'setSecret'], token })).rejects.toThrow(
         /database at 127\.0\.0\.1:1 is unreachable/,
       );
       expect(Date.now() - started).toBeLessThan(5000);

@@ -1,0 +1,83 @@
+import './support/env';
+import { putSecret } from './support/aws';
+import { TEST_DATABASES } from './support/databases';
+import { FaultProxy } from './support/fault-proxy';
+import { CustomResourceHarness } from './support/harness';
+import { uniqueSuffix } from './support/postgres';
+
+describe.each(TEST_DATABASES)('Custom::DatabaseUser when the database dies mid-Create on $name', (db) => {
+  const h = new CustomResourceHarness('faults', db);
+  const proxy = new FaultProxy({ host: db.host, port: db.port });
+  const run = uniqueSuffix();
+  // The first statement of the grants, sent right after the user was created.
+  const firstGrant = db.family === 'postgresql' ? 'GRANT CONNECT ON DATABASE' : 'GRANT SELECT';
+  let masterArn: string;
+
+  beforeAll(async () => {
+    await h.setUp();
+    await proxy.start();
+    masterArn = await putSecret({ ...db.masterSecretValue(h.master), port: proxy.port });
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await h.tearDown();
+  });
+  afterEach(() => proxy.revive());
+
+  const props = (username: string) => ({ ...h.props(username), MasterSecretArn: masterArn });
+
+  it('keeps the secret of a user it could not remove, and names the user so the rollback Delete removes both', async () => {
+    const username = `stray_${run}`;
+    proxy.dieOn(firstGrant, { stayDown: true });
+
+    const created = await h.send('Create', { properties: props(username), logicalResourceId: 'stray' });
+
+    expect(proxy.cuts).toBeGreaterThan(0);
+    expect(created.Status).toBe('FAILED');
+    expect(created.Reason).toMatch(/the user may still exist .* its secret was kept/);
+    expect(created.PhysicalResourceId).toBe(`dbauth/${db.family}/${db.host}/${proxy.port}/${username}`);
+    expect(await db.userExists(username)).toBe(true);
+    expect(await h.stackSecrets('stray-')).toHaveLength(1);
+
+    proxy.revive();
+    const rollback = await h.send('Delete', {
+      properties: props(username),
+      physicalResourceId: created.PhysicalResourceId,
+      logicalResourceId: 'stray',
+    });
+    expect(rollback.Status).toBe('SUCCESS');
+    expect(await db.userExists(username)).toBe(false);
+  });
+
+  it('a retried Create finishes the user a failed one left', async () => {
+    const username = `again_${run}`;
+    proxy.dieOn(firstGrant, { stayDown: true });
+    const failed = await h.send('Create', { properties: props(username), logicalResourceId: 'again' });
+    expect(failed.Status).toBe('FAILED');
+
+    proxy.revive();
+    const retried = await h.send('Create', { properties: props(username), logicalResourceId: 'again' });
+
+    expect(retried.Status).toBe('SUCCESS');
+    expect(retried.PhysicalResourceId).toBe(failed.PhysicalResourceId);
+    const login = await h.storedLogin(retried.Data?.SecretArn ?? '');
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
+  });
+
+  it('removes the user on a fresh connection when only the session died, and leaves nothing', async () => {
+    const username = `cut_${run}`;
+    proxy.dieOn(firstGrant, { stayDown: false });
+
+    const created = await h.send('Create', { properties: props(username), logicalResourceId: 'cut' });
+
+    expect(proxy.cuts).toBeGreaterThan(0);
+    expect(created.Status).toBe('FAILED');
+    expect(created.PhysicalResourceId).toMatch(/^dbauth\/failed-create\//);
+    expect(await db.userExists(username)).toBe(false);
+    expect(await h.stackSecrets('cut-')).toEqual([]);
+  });
+
+  it('prints no password it used', () => {
+    expect(h.leaks()).toEqual({ output: [], responses: [] });
+  });
+});
