@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { budgetOf } from '../lib/deadline';
 import { commonDeps, logInvocation } from '../lib/deps';
 import { InvalidInputError } from '../lib/errors';
 import type { RotationDeps } from '../lib/rotation/context';
@@ -9,6 +10,7 @@ import { VersionCache } from '../lib/secrets/version-cache';
 
 export interface RotateDeps extends RotationDeps {
   logger: Logger;
+  deadlineMarginMs: number;
 }
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RotateDeps {
@@ -29,7 +31,7 @@ export function makeHandler(deps: RotateDeps) {
     const event = parsed.data;
     deps.logger.appendKeys({ secretId: event.SecretId, step: event.Step, token: event.ClientRequestToken });
     try {
-      return await runRotationStep(event, deps);
+      return await runRotationStep(event, deps, budgetOf(context, deps.deadlineMarginMs));
     } finally {
       deps.logger.resetKeys();
     }

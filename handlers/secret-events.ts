@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { budgetOf, timeoutsWithin, within } from '../lib/deadline';
 import { commonDeps, logInvocation } from '../lib/deps';
 import { signalOf } from '../lib/events/incoming';
 import { handleSignal, type SignalResult } from '../lib/events/secret-signals';
@@ -9,6 +10,7 @@ import type { TaggedSecretDeps } from '../lib/users/tagged-secret';
 
 export interface SecretEventsDeps extends TaggedSecretDeps {
   logger: Logger;
+  deadlineMarginMs: number;
 }
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): SecretEventsDeps {
@@ -29,7 +31,17 @@ export function makeHandler(deps: SecretEventsDeps) {
         signal: signal.kind,
         ...('secretId' in signal ? { secretId: signal.secretId, cause: signal.cause } : {}),
       });
-      const result = await handleSignal(signal, deps);
+      const started = Date.now();
+      const budgetMs = budgetOf(context, deps.deadlineMarginMs);
+      const result = await within(
+        (abort) =>
+          handleSignal(signal, {
+            ...deps,
+            timeouts: timeoutsWithin(deps.timeouts, budgetMs - (Date.now() - started), abort),
+          }),
+        budgetMs,
+        `handling ${signal.kind}`,
+      );
       deps.logger.info('event handled', {
         outcomes: result.outcomes,
         ...('reason' in signal ? { reason: signal.reason } : {}),

@@ -11,6 +11,8 @@ export interface Settings {
   /** How rotation makes passwords; the custom resource's properties may override length and characters. */
   passwordPolicy: PasswordPolicy;
   responseMarginMs: number;
+  /** Rotation and secret events: how long before the Lambda deadline the work gives up, to report. */
+  deadlineMarginMs: number;
   eventBusName?: string;
   /** MySQL family: the host part of the accounts dbauth manages; the engine defaults to `%`. */
   mysqlUserHost?: string;
@@ -58,6 +60,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     },
     // Room for the answer itself: three PUTs of at most 2.5 s each, and their backoff.
     responseMarginMs: int(env, 'DBAUTH_RESPONSE_MARGIN_MS', 10000),
+    // Room for a log line and a Rotation Failed event (each bounded, see protocol.ts).
+    deadlineMarginMs: int(env, 'DBAUTH_DEADLINE_MARGIN_MS', 3000),
     ...(env.DBAUTH_EVENT_BUS ? { eventBusName: env.DBAUTH_EVENT_BUS } : {}),
     ...(env.DBAUTH_MYSQL_USER_HOST ? { mysqlUserHost: env.DBAUTH_MYSQL_USER_HOST } : {}),
   };

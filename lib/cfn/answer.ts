@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { describeError } from '../errors';
 import { errorDetails } from '../log';
-import { beforeDeadline } from './deadline';
+import { beforeDeadline, DeadlinePassedError } from '../deadline';
 import { CreateLeftUserError } from './errors';
 import type { CustomResourceEvent, CustomResourceResponse, Outcome } from './event';
 import { failedCreateId } from './identity';
@@ -42,7 +42,11 @@ export async function answerCloudFormation(
   };
   let response: CustomResourceResponse;
   try {
-    const raced = await beforeDeadline(work, remainingMs, options.marginMs);
+    const raced = await beforeDeadline(
+      work,
+      remainingMs - options.marginMs,
+      () => new DeadlinePassedError('CloudFormation was told FAILED, and this work'),
+    );
     response = raced.done
       ? {
           ...base,

@@ -45,6 +45,8 @@ export interface Login {
 export interface Timeouts {
   connectMs: number;
   statementMs: number;
+  /** The invocation's deadline: when it aborts, sessions destroy their connections at once. */
+  abort?: AbortSignal;
 }
 
 export interface DropOptions {

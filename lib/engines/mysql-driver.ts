@@ -39,7 +39,22 @@ export function driverFailure(
   const codeText = typeof code === 'string' ? code : undefined;
   const state = typeof sqlState === 'string' ? sqlState : undefined;
   if (codeText === 'PROTOCOL_SEQUENCE_TIMEOUT') {
-    return new DatabaseError(`${what} failed: no answer within ${statementMs} ms`, codeText);
+    return new DatabaseError(
+      `${what} failed: no answer within ${statementMs} ms (the statement was killed)`,
+      codeText,
+    );
+  }
+  // The server's own limits (sessionLimits): said in words, as the statement may hold a password.
+  if (
+    codeText === 'ER_STATEMENT_TIMEOUT' ||
+    codeText === 'ER_LOCK_WAIT_TIMEOUT' ||
+    codeText === 'ER_QUERY_TIMEOUT'
+  ) {
+    return new DatabaseError(
+      `${what} failed: the server stopped it after ${statementMs} ms (${codeText}; a lock held by another session?)`,
+      codeText,
+      typeof sqlState === 'string' ? sqlState : undefined,
+    );
   }
   if (state) {
     // The server's message names accounts and objects; a statement that held a password

@@ -102,6 +102,20 @@ export function dropUser(user: string, host: string): Statement {
  */
 export const SESSION_SETUP = `SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')`;
 
+/**
+ * The server's own bounds on the session's statements, so one the client gave up on ends on
+ * the server too, and never lands later: MariaDB stops any statement after max_statement_time;
+ * MySQL only SELECTs (max_execution_time), so for MySQL the lock waits are what is bounded
+ * (account statements wait on locks, such as a backup's FLUSH TABLES WITH READ LOCK).
+ */
+export function sessionLimits(flavour: Flavour, statementMs: number): string {
+  const seconds = Math.max(1, Math.ceil(statementMs / 1000));
+  const locks = `lock_wait_timeout = ${seconds}, innodb_lock_wait_timeout = ${seconds}`;
+  return flavour === 'mariadb'
+    ? `SET SESSION max_statement_time = ${(statementMs / 1000).toFixed(3)}, ${locks}`
+    : `SET SESSION max_execution_time = ${Math.max(1, Math.round(statementMs))}, ${locks}`;
+}
+
 export const USER_EXISTS = 'SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?';
 
 /** `'name'@'host'` of the logged-in account, as information_schema writes grantees. */

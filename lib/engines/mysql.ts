@@ -30,8 +30,21 @@ const USER_EXISTS = 'ER_CANNOT_USER';
 // ER_NONEXISTING_GRANT, ER_NONEXISTING_TABLE_GRANT, ER_NONEXISTING_PROC_GRANT: nothing to revoke.
 const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
 
+/** How long a polite end of the connection may take before it is destroyed. */
+const CLOSE_MS = 1000;
+// Past the server's own limit, the client waits this much longer for its answer.
+const ANSWER_GRACE_MS = 1000;
+
+interface SessionLimits {
+  statementMs: number;
+  abort: AbortSignal | undefined;
+  /** Ends the statement a thread runs, from a connection of its own (KILL QUERY). */
+  killQuery: (threadId: number) => Promise<void>;
+}
+
 class MysqlSession implements EngineSession {
   readonly grantScope = 'database';
+  private readonly statementMs: number;
 
   constructor(
     private readonly connection: Connection,
@@ -39,9 +52,14 @@ class MysqlSession implements EngineSession {
     private readonly userHost: string,
     /** Users this session creates must use TLS: the session itself does. */
     private readonly requireTls: boolean,
-    private readonly statementMs: number,
     private readonly flavour: Flavour,
-  ) {}
+    private readonly limits: SessionLimits,
+  ) {
+    this.statementMs = limits.statementMs;
+    limits.abort?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private readonly onAbort = () => void this.abandon();
 
   async userExists(username: string): Promise<boolean> {
     return (await this.rows('look up user', sql.USER_EXISTS, [username, this.userHost])).length > 0;
@@ -133,7 +151,27 @@ class MysqlSession implements EngineSession {
   }
 
   async close(): Promise<void> {
-    await this.connection.end().catch(() => this.connection.destroy());
+    this.limits.abort?.removeEventListener('abort', this.onAbort);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      this.connection.end().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!ended) this.connection.destroy();
+  }
+
+  /**
+   * The answer did not come (a stall, or the deadline): the statement may still run, or wait
+   * on a lock, and land later. It is killed from a second connection, and this one destroyed.
+   */
+  private async abandon(): Promise<void> {
+    const { threadId } = this.connection;
+    this.connection.destroy();
+    if (typeof threadId === 'number') await this.limits.killQuery(threadId).catch(() => undefined);
   }
 
   private async createWith(username: string, password: Password, requireTls: boolean): Promise<void> {
@@ -162,11 +200,11 @@ class MysqlSession implements EngineSession {
 
   private async run(what: string, statement: Statement, tolerated?: Set<number>): Promise<void> {
     try {
-      await this.connection.query({ sql: statement.sql, timeout: this.statementMs });
+      await this.connection.query({ sql: statement.sql, timeout: this.statementMs + ANSWER_GRACE_MS });
     } catch (error) {
       const errno = asDriverError(error).errno;
       if (typeof errno === 'number' && tolerated?.has(errno)) return;
-      throw driverFailure(error, what, !statement.sensitive, this.statementMs);
+      throw await this.failed(error, what, !statement.sensitive);
     }
   }
 
@@ -176,11 +214,23 @@ class MysqlSession implements EngineSession {
     values: unknown[],
   ): Promise<T[]> {
     try {
-      const [rows] = await this.connection.query({ sql: text, values, timeout: this.statementMs });
+      const [rows] = await this.connection.query({
+        sql: text,
+        values,
+        timeout: this.statementMs + ANSWER_GRACE_MS,
+      });
       return rows as T[];
     } catch (error) {
-      throw driverFailure(error, what, true, this.statementMs);
+      throw await this.failed(error, what, true);
     }
+  }
+
+  /** Our error for a failed statement; one without the server's answer is killed and closed. */
+  private async failed(error: unknown, what: string, showMessage: boolean): Promise<DatabaseError> {
+    if (typeof asDriverError(error).sqlState !== 'string') await this.abandon();
+    if (this.limits.abort?.aborted)
+      return new DatabaseError(`${what} stopped: the function deadline passed`, 'Deadline');
+    return driverFailure(error, what, showMessage, this.statementMs);
   }
 }
 
@@ -229,19 +279,21 @@ export const mysql: Engine = {
     });
     const ssl = sslOf(endpoint);
     const { createConnection } = await loadDriver();
+    const options = {
+      host: endpoint.host,
+      port: endpoint.port,
+      database: endpoint.database,
+      user: login.username,
+      password: login.password.reveal(),
+      connectTimeout: timeouts.connectMs,
+      charset: 'utf8mb4',
+      multipleStatements: false,
+      ...(ssl ? { ssl } : {}),
+    };
     let connection: Connection;
     try {
-      connection = await createConnection({
-        host: endpoint.host,
-        port: endpoint.port,
-        database: endpoint.database,
-        user: login.username,
-        password: login.password.reveal(),
-        connectTimeout: timeouts.connectMs,
-        charset: 'utf8mb4',
-        multipleStatements: false,
-        ...(ssl ? { ssl } : {}),
-      });
+      if (timeouts.abort?.aborted) throw Object.assign(new Error('deadline'), { code: 'DEADLINE_PASSED' });
+      connection = await createConnection(options);
     } catch (error) {
       const { errno, code, sqlState } = asDriverError(error);
       const codeText = typeof code === 'string' ? code : undefined;
@@ -274,18 +326,27 @@ export const mysql: Engine = {
       });
       const version = String((rows as { version?: unknown }[])[0]?.version ?? '');
       flavour = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+      await connection.query({
+        sql: sql.sessionLimits(flavour, timeouts.statementMs),
+        timeout: timeouts.statementMs,
+      });
     } catch (error) {
-      await connection.end().catch(() => connection.destroy());
+      connection.destroy();
       throw driverFailure(error, 'set up session', true, timeouts.statementMs);
     }
-    const session = new MysqlSession(
-      connection,
-      login.username,
-      userHost,
-      endpoint.tls.mode !== 'disable',
-      timeouts.statementMs,
-      flavour,
-    );
-    return session;
+    const killQuery = async (threadId: number) => {
+      const killer = await createConnection({ ...options, connectTimeout: timeouts.connectMs });
+      killer.on('error', () => undefined);
+      try {
+        await killer.query({ sql: `KILL QUERY ${Math.trunc(threadId)}`, timeout: timeouts.statementMs });
+      } finally {
+        killer.destroy();
+      }
+    };
+    return new MysqlSession(connection, login.username, userHost, endpoint.tls.mode !== 'disable', flavour, {
+      statementMs: timeouts.statementMs,
+      abort: timeouts.abort,
+      killQuery,
+    });
   },
 };

@@ -24,7 +24,7 @@ function isServerError(error: unknown): error is Error & { code?: string } {
   return error instanceof Error && typeof (error as { severity?: unknown }).severity === 'string';
 }
 
-function driverFailure(error: unknown, what: string, showMessage: boolean): DatabaseError {
+function driverFailure(error: unknown, what: string, showMessage: boolean, statementMs = 0): DatabaseError {
   if (isServerError(error)) {
     // The server's own message names objects, never values, except for statements that hold
     // a password; those show only their SQLSTATE.
@@ -38,7 +38,16 @@ function driverFailure(error: unknown, what: string, showMessage: boolean): Data
       error.code,
     );
   }
-  return new DatabaseError(`${what} failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+  return new DatabaseError(`${what} failed: ${whatHappened(error, statementMs)}`, 'ConnectionFailed');
+}
+
+// pg's own errors for a lost or late answer are plain Errors: their fixed messages say which.
+function whatHappened(error: unknown, statementMs: number): string {
+  const message = error instanceof Error ? error.message : '';
+  if (/timeout/i.test(message)) return `no answer within ${statementMs} ms (the connection was closed)`;
+  if (/terminated|not queryable|ended|ECONNRESET|EPIPE/i.test(message) || (error as { code?: unknown })?.code)
+    return 'the connection to the database was lost';
+  return error instanceof Error ? error.name : 'unknown error';
 }
 
 // Connection failures carry no statement, but only their kind is shown all the same.
@@ -56,13 +65,29 @@ function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts):
   return `connection failed (${error instanceof Error ? error.name : 'unknown error'})`;
 }
 
+/** How long a polite end of the connection may take before its socket is destroyed. */
+const CLOSE_MS = 1000;
+// Past the server's statement_timeout, the client waits this much longer for its answer.
+const ANSWER_GRACE_MS = 1000;
+
+/** Closes the socket under pg at once: the server then ends what the session was doing. */
+function destroy(client: Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 class PostgresSession implements EngineSession {
   readonly grantScope = 'schema';
 
   constructor(
     private readonly client: Client,
     readonly username: string,
-  ) {}
+    private readonly statementMs: number,
+    private readonly abort: AbortSignal | undefined,
+  ) {
+    abort?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private readonly onAbort = () => destroy(this.client);
 
   async userExists(username: string): Promise<boolean> {
     const result = await this.query('look up role', 'SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
@@ -151,8 +176,19 @@ class PostgresSession implements EngineSession {
     }
   }
 
+  // pg's end() waits for the server to close its side, which a stalled network never does.
   async close(): Promise<void> {
-    await this.client.end().catch(() => undefined);
+    this.abort?.removeEventListener('abort', this.onAbort);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      this.client.end().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!ended) destroy(this.client);
   }
 
   /**
@@ -185,7 +221,7 @@ class PostgresSession implements EngineSession {
     try {
       await this.client.query(statement.sql);
     } catch (error) {
-      throw driverFailure(error, what, !statement.sensitive);
+      throw this.failed(error, what, !statement.sensitive);
     }
   }
 
@@ -197,8 +233,16 @@ class PostgresSession implements EngineSession {
     try {
       return (await this.client.query(text, params)).rows as T[];
     } catch (error) {
-      throw driverFailure(error, what, true);
+      throw this.failed(error, what, true);
     }
+  }
+
+  /** Our error for a failed statement; a connection that lost its answer is closed for good. */
+  private failed(error: unknown, what: string, showMessage: boolean): DatabaseError {
+    if (!isServerError(error)) destroy(this.client);
+    if (this.abort?.aborted)
+      return new DatabaseError(`${what} stopped: the function deadline passed`, 'Deadline');
+    return driverFailure(error, what, showMessage, this.statementMs);
   }
 }
 
@@ -247,16 +291,23 @@ export const postgresql: Engine = {
       password: login.password.reveal(),
       ssl: tlsOptions(endpoint.tls, endpoint.host),
       connectionTimeoutMillis: timeouts.connectMs,
-      query_timeout: timeouts.statementMs,
+      // The server ends a statement (and its locks) after statement_timeout; the client gives
+      // up a little later, when the network, not the statement, is what hangs.
+      query_timeout: timeouts.statementMs + ANSWER_GRACE_MS,
       statement_timeout: timeouts.statementMs,
+      lock_timeout: timeouts.statementMs,
       application_name: 'dbauth',
     });
     // A dropped connection emits 'error'; without a listener it would crash the process.
     client.on('error', () => undefined);
+    const abandon = () => destroy(client);
+    timeouts.abort?.addEventListener('abort', abandon, { once: true });
     try {
+      if (timeouts.abort?.aborted) throw new Error('deadline passed before connecting');
       await client.connect();
     } catch (error) {
-      await client.end().catch(() => undefined);
+      timeouts.abort?.removeEventListener('abort', abandon);
+      destroy(client);
       if (isServerError(error)) {
         if (AUTH_FAILURES.has(error.code ?? '')) {
           throw new AuthenticationFailedError(login.username, endpoint.host, error.code, error.code);
@@ -269,6 +320,7 @@ export const postgresql: Engine = {
         whyUnreachable(error, endpoint, timeouts),
       );
     }
-    return new PostgresSession(client, login.username);
+    timeouts.abort?.removeEventListener('abort', abandon);
+    return new PostgresSession(client, login.username, timeouts.statementMs, timeouts.abort);
   },
 };

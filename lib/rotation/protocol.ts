@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { timeoutsWithin, within } from '../deadline';
 import { DbauthError, describeError } from '../errors';
 import { errorDetails } from '../log';
 import { whereaboutsOf } from '../events/detail';
@@ -139,32 +140,60 @@ async function detailOf(context: RotationContext | undefined, secretId: string):
 export async function runRotationStep(
   event: RotationEvent,
   deps: RotationDeps & { logger: Logger },
+  /** The time the step may take; what is left of the invocation is for reporting a failure. */
+  budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<StepResult> {
   let context: RotationContext | undefined;
+  const started = Date.now();
   try {
     const step = event.Step;
     if (!isRotationStep(step)) throw new UnknownStepError(step);
-    const secret = await deps.store.describe(event.SecretId);
-    const decision = decideStep(step, secret, event.ClientRequestToken);
-    if (decision.action === 'skip') {
-      deps.logger.info('step skipped', { step, reason: decision.reason });
-      return { step, secretArn: secret.arn, outcome: 'skipped', reason: decision.reason };
-    }
-    context = new RotationContext(deps, secret, event.ClientRequestToken, event.RotationToken);
-    await STEPS[step](context);
-    deps.logger.info('step done', { step, strategy: context.strategy });
-    if (step === 'finishSecret')
-      await deps.publisher.publish(DETAIL_TYPES.secretRotated, await detailOf(context, secret.arn));
-    return { step, secretArn: secret.arn, outcome: 'done' };
+    return await within(
+      async (signal) => {
+        const bounded = {
+          ...deps,
+          timeouts: timeoutsWithin(deps.timeouts, budgetMs - (Date.now() - started), signal),
+        };
+        const secret = await deps.store.describe(event.SecretId);
+        const decision = decideStep(step, secret, event.ClientRequestToken);
+        if (decision.action === 'skip') {
+          deps.logger.info('step skipped', { step, reason: decision.reason });
+          return { step, secretArn: secret.arn, outcome: 'skipped' as const, reason: decision.reason };
+        }
+        context = new RotationContext(bounded, secret, event.ClientRequestToken, event.RotationToken);
+        await STEPS[step](context);
+        signal.throwIfAborted();
+        deps.logger.info('step done', { step, strategy: context.strategy });
+        if (step === 'finishSecret')
+          await deps.publisher.publish(DETAIL_TYPES.secretRotated, await detailOf(context, secret.arn));
+        return { step, secretArn: secret.arn, outcome: 'done' as const };
+      },
+      budgetMs,
+      `rotation step ${step}`,
+    );
   } catch (error) {
     const reason = describeError(error);
     deps.logger.error('step failed', { step: event.Step.slice(0, 40), ...errorDetails(error) });
-    await deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
-      ...(await detailOf(context, event.SecretId)),
-      step: event.Step.slice(0, 40),
-      reason,
-    });
+    // Reporting must fit in the time the invocation kept for it: what it cannot learn in time, it leaves out.
+    const detail = await within(
+      () => detailOf(context, event.SecretId),
+      REPORT_MS,
+      'reading the event detail',
+    ).catch(() => ({ secretArn: context?.arn ?? event.SecretId }));
+    await within(
+      () =>
+        deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
+          ...detail,
+          step: event.Step.slice(0, 40),
+          reason,
+        }),
+      REPORT_MS,
+      'publishing Rotation Failed',
+    ).catch(() => deps.logger.warn('Rotation Failed not published in time', {}));
     // Only our own errors are worded to be shown; a foreign one may carry values.
     throw error instanceof DbauthError ? error : new RotationError(reason);
   }
 }
+
+/** Each of the two reports after a failure may take this long (the deadline margin holds both). */
+const REPORT_MS = 1200;

@@ -58,7 +58,11 @@ describe('log lines carry the Lambda invocation', () => {
 
   it('tags each invocation of the secret events handler with its request id, and only the first as cold', async () => {
     const logger = makeLogger();
-    const handler = makeHandler({ logger } as unknown as SecretEventsDeps);
+    const handler = makeHandler({
+      logger,
+      timeouts: { connectMs: 1000, statementMs: 1000 },
+      deadlineMarginMs: 1000,
+    } as unknown as SecretEventsDeps);
 
     const first = await linesOf(() => handler(ignoredEvent, contextOf('request-1')));
     const second = await linesOf(() => handler(ignoredEvent, contextOf('request-2')));

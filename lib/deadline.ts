@@ -1,0 +1,88 @@
+import type { Timeouts } from './engines/engine';
+import { DbauthError } from './errors';
+
+/** Work that went on past its deadline stops with this (its caller has already moved on). */
+export class DeadlinePassedError extends DbauthError {
+  constructor(what = 'this work') {
+    super(`the function deadline passed: ${what} stops here`);
+    this.name = 'DeadlinePassedError';
+  }
+}
+
+/** Work that did not finish before the invocation's deadline. */
+export class DeadlineExceededError extends DbauthError {
+  constructor(what: string, budgetMs: number) {
+    super(
+      `${what} did not finish within the ${budgetMs} ms left before the function deadline: the database or an AWS API did not answer in time`,
+    );
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The work finished, or the deadline came first. */
+export type Raced<T> = { done: true; value: T } | { done: false };
+
+/**
+ * Races `work` against a timer of `budgetMs`, so a hanging database or API still leaves time
+ * to report. The work cannot be stopped mid-call, so it is told through `signal` instead:
+ * sessions close their sockets, and steps check it between changes. Lambda freezes what is
+ * left and may thaw it for the next request, where it must change nothing more.
+ */
+export async function beforeDeadline<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  budgetMs: number,
+  reason: () => Error = () => new DeadlinePassedError(),
+): Promise<Raced<T>> {
+  const controller = new AbortController();
+  // No deadline known (a caller outside Lambda): setTimeout would take Infinity for 1 ms.
+  if (!(budgetMs < MAX_TIMER_MS)) return { done: true, value: await work(controller.signal) };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Raced<T>>((resolve) => {
+    timer = setTimeout(
+      () => {
+        controller.abort(reason());
+        resolve({ done: false });
+      },
+      Math.max(0, budgetMs),
+    );
+  });
+  const running = Promise.resolve()
+    .then(() => work(controller.signal))
+    .then((value) => ({ done: true as const, value }));
+  try {
+    return await Promise.race([running, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `work`'s value, or `DeadlineExceededError` once `budgetMs` has passed. */
+export async function within<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  budgetMs: number,
+  what: string,
+): Promise<T> {
+  const raced = await beforeDeadline(work, budgetMs, () => new DeadlinePassedError(what));
+  if (!raced.done) throw new DeadlineExceededError(what, Math.round(budgetMs));
+  return raced.value;
+}
+
+/** The time an invocation may work: what Lambda says is left, less `marginMs` for reporting. */
+export function budgetOf(
+  context: { getRemainingTimeInMillis?: () => number } | undefined,
+  marginMs: number,
+): number {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return remaining === undefined ? Number.POSITIVE_INFINITY : Math.max(0, remaining - marginMs);
+}
+
+/**
+ * Database timeouts no longer than the time left, and `signal` to close every session when
+ * the deadline passes (so nothing that is late can still change the server).
+ */
+export function timeoutsWithin(timeouts: Timeouts, budgetMs: number, signal: AbortSignal): Timeouts {
+  const cap = (ms: number) => Math.max(1, Math.min(ms, Math.floor(budgetMs)));
+  return { connectMs: cap(timeouts.connectMs), statementMs: cap(timeouts.statementMs), abort: signal };
+}
