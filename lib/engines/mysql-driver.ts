@@ -15,6 +15,10 @@ export async function loadDriver(): Promise<MysqlDriver> {
   return loaded.default ?? loaded;
 }
 
+// MariaDB's max_statement_time (ER_STATEMENT_TIMEOUT), MySQL's max_execution_time
+// (ER_QUERY_TIMEOUT), and a lock wait past lock_wait_timeout (ER_LOCK_WAIT_TIMEOUT).
+const SERVER_TIMEOUTS = new Set([1969, 3024, 1205]);
+
 export interface DriverError {
   code?: unknown;
   errno?: unknown;
@@ -35,7 +39,7 @@ export function driverFailure(
   showMessage: boolean,
   statementMs: number,
 ): DatabaseError {
-  const { code, sqlState, sqlMessage } = asDriverError(error);
+  const { code, errno, sqlState, sqlMessage } = asDriverError(error);
   const codeText = typeof code === 'string' ? code : undefined;
   const state = typeof sqlState === 'string' ? sqlState : undefined;
   if (codeText === 'PROTOCOL_SEQUENCE_TIMEOUT') {
@@ -45,14 +49,10 @@ export function driverFailure(
     );
   }
   // The server's own limits (sessionLimits): said in words, as the statement may hold a password.
-  if (
-    codeText === 'ER_STATEMENT_TIMEOUT' ||
-    codeText === 'ER_LOCK_WAIT_TIMEOUT' ||
-    codeText === 'ER_QUERY_TIMEOUT'
-  ) {
+  if (typeof errno === 'number' && SERVER_TIMEOUTS.has(errno)) {
     return new DatabaseError(
-      `${what} failed: the server stopped it after ${statementMs} ms (${codeText}; a lock held by another session?)`,
-      codeText,
+      `${what} failed: the server stopped it after ${statementMs} ms (error ${errno}; a lock held by another session?)`,
+      codeText ?? String(errno),
       typeof sqlState === 'string' ? sqlState : undefined,
     );
   }

@@ -18,6 +18,13 @@ const RESERVED_ROLES =
   /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;
 const AUTH_FAILURES = new Set(['28P01', '28000']);
 const INSUFFICIENT_PRIVILEGE = '42501';
+// Fixed words for states a statement holding a password must explain without its message.
+const KNOWN_STATES: Record<string, string> = {
+  '55P03': 'waited too long for a lock another session holds',
+  '57014': 'the server stopped it at the statement timeout',
+  '25006': 'the session is read-only',
+  '42501': 'permission denied',
+};
 
 /** An error the server sent (pg's DatabaseError): it has a severity and a SQLSTATE. */
 function isServerError(error: unknown): error is Error & { code?: string } {
@@ -32,8 +39,9 @@ function driverFailure(error: unknown, what: string, showMessage: boolean, state
     const detail = showMessage
       ? `: ${error.message}${typeof serverDetail === 'string' ? ` (${serverDetail.replace(/\s+/g, ' ')})` : ''}`
       : '';
+    const known = KNOWN_STATES[error.code ?? ''];
     return new DatabaseError(
-      `${what} failed (SQLSTATE ${error.code ?? '?'})${detail}`,
+      `${what} failed (SQLSTATE ${error.code ?? '?'}${known ? `: ${known}` : ''})${detail}`,
       error.code,
       error.code,
     );

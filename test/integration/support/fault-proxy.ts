@@ -1,18 +1,22 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy in front of a real database that a test can break on cue: the database seen
- * to die when the client sends a given statement (plaintext protocols: tests run without TLS),
- * and to stay dead until `revive()`.
+ * A TCP proxy in front of a real database that a test can break on cue (patterns are matched
+ * in what the client sends; tests run without TLS): the database seen to die at a statement
+ * and stay dead, or the network to stall, at once or at a statement, until `revive()`.
  */
 export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private cutOn: { pattern: string; stayDown: boolean } | undefined;
+  private stallOn: Buffer | undefined;
+  private stalled = false;
   private down = false;
   port = 0;
   /** How many times the proxy cut a connection on its pattern. */
   cuts = 0;
+  /** How many times it stalled on its pattern. */
+  stalls = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -30,9 +34,21 @@ export class FaultProxy {
     this.cutOn = { pattern, ...options };
   }
 
+  /**
+   * The network stalls, until `revive()`: with `pattern`, the connection whose client sends it
+   * next passes nothing more either way; without, every connection stalls at once and new ones
+   * hang unanswered. Sockets stay open, as behind a dead route.
+   */
+  stall(pattern?: string | Buffer): void {
+    if (pattern === undefined) this.stalled = true;
+    else this.stallOn = Buffer.isBuffer(pattern) ? pattern : Buffer.from(pattern);
+  }
+
   revive(): void {
     this.down = false;
+    this.stalled = false;
     this.cutOn = undefined;
+    this.stallOn = undefined;
   }
 
   private relay(client: Socket): void {
@@ -43,12 +59,20 @@ export class FaultProxy {
       client.destroy();
       return;
     }
+    if (this.stalled) return; // accepted, never answered
     const upstream = connect(this.target);
     this.sockets.add(upstream);
     upstream.on('error', () => client.destroy());
     upstream.on('close', () => (this.sockets.delete(upstream), client.destroy()));
     client.on('close', () => upstream.destroy());
+    let held = false; // this connection alone stalled, on its pattern
     client.on('data', (chunk: Buffer) => {
+      if (this.stallOn && chunk.includes(this.stallOn)) {
+        this.stalls++;
+        held = true;
+        this.stallOn = undefined;
+      }
+      if (this.stalled || held) return;
       if (this.cutOn && chunk.includes(this.cutOn.pattern)) {
         this.cuts++;
         this.down = this.cutOn.stayDown;
@@ -59,7 +83,14 @@ export class FaultProxy {
       }
       upstream.write(chunk);
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.stalled && !held) client.write(chunk);
+    });
+  }
+
+  /** How many connections are open through the proxy now (client sides). */
+  get open(): number {
+    return [...this.sockets].filter((socket) => !socket.destroyed).length;
   }
 
   async stop(): Promise<void> {

@@ -56,18 +56,21 @@ export async function createRotatableUser(
     username?: string;
     /** The engine/host/database tags dbauth writes on its secrets (events read them); default on. */
     metadataTags?: boolean;
+    /** Where both secrets say the server listens (a proxy in front of it); the server's own port by default. */
+    port?: number;
   },
 ): Promise<AppUser> {
   const db = options.db ?? postgres;
   const username = options.username ?? `app_${uniqueSuffix()}`;
   const password = `app-pw-${randomBytes(12).toString('hex')}`;
-  const masterArn = await db.putMasterSecret(master);
+  const port = options.port ?? db.port;
+  const masterArn = await putSecret({ ...db.masterSecretValue(master), port });
   await db.createHandMadeUser(master, username, password);
   const secretArn = await putSecret(
     {
       engine: db.engine,
       host: db.host,
-      port: db.port,
+      port,
       username,
       password,
       dbname: master.database,
