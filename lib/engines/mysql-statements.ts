@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // mysql2's own escaping library, without loading the driver at cold start.
 import { escape as literal, escapeId } from 'sql-escaper';
 import type { Password } from '../secrets/password';
@@ -43,38 +44,66 @@ export function mysqlPrivileges(privileges: Privilege[]): string[] {
   return [...new Set(privileges.flatMap((p) => MYSQL_PRIVILEGES[p]))];
 }
 
-function identified(password: Password): string {
-  // The driver's escaping, with backslash escapes turned on for the session (see SESSION_SETUP).
-  return `IDENTIFIED BY ${literal(password.reveal())}`;
+/** MySQL or MariaDB: they part ways on password hashes and on how an account changes its own. */
+export type Flavour = 'mysql' | 'mariadb';
+
+/**
+ * mysql_native_password's stored form, `*` and the hex of SHA1(SHA1(password)): what MariaDB
+ * keeps, and what its PROCESSLIST and logs then show instead of the password.
+ */
+export function nativePasswordHash(password: Password): string {
+  const inner = createHash('sha1').update(password.reveal(), 'utf8').digest();
+  return `*${createHash('sha1').update(inner).digest('hex').toUpperCase()}`;
 }
 
-export function createUser(user: string, host: string, password: Password, requireTls: boolean): Statement {
+/**
+ * MariaDB gets the hash (its default plugin, mysql_native_password, takes one), so the password
+ * never reaches the server. MySQL 8's default, caching_sha2_password, takes only a salted hash
+ * in its own crypt format; it gets the password as a literal the driver escapes (with backslash
+ * escapes on for the session, see SESSION_SETUP).
+ */
+function identified(password: Password, flavour: Flavour): string {
+  return flavour === 'mariadb'
+    ? `IDENTIFIED BY PASSWORD '${nativePasswordHash(password)}'`
+    : `IDENTIFIED BY ${literal(password.reveal())}`;
+}
+
+export function createUser(
+  user: string,
+  host: string,
+  password: Password,
+  requireTls: boolean,
+  flavour: Flavour,
+): Statement {
   return {
-    sql: `CREATE USER ${account(user, host)} ${identified(password)}${requireTls ? ' REQUIRE SSL' : ''}`,
+    sql: `CREATE USER ${account(user, host)} ${identified(password, flavour)}${requireTls ? ' REQUIRE SSL' : ''}`,
     sensitive: true,
   };
 }
 
 /** Never `REQUIRE NONE`: setting a password must not weaken what the account requires. */
-export function setPassword(user: string, host: string, password: Password, requireTls = false): Statement {
+export function setPassword(
+  user: string,
+  host: string,
+  password: Password,
+  flavour: Flavour,
+  requireTls = false,
+): Statement {
   return {
-    sql: `ALTER USER ${account(user, host)} ${identified(password)}${requireTls ? ' REQUIRE SSL' : ''}`,
+    sql: `ALTER USER ${account(user, host)} ${identified(password, flavour)}${requireTls ? ' REQUIRE SSL' : ''}`,
     sensitive: true,
   };
 }
 
-/** MySQL or MariaDB: they part ways on how an account without privileges changes its own password. */
-export type Flavour = 'mysql' | 'mariadb';
-
 /**
  * MySQL lets any account `ALTER USER` itself; MariaDB wants the CREATE USER privilege for that,
- * but lets any account `SET PASSWORD` (whose PASSWORD() MySQL 8 no longer has).
+ * but lets any account `SET PASSWORD` to a hash.
  */
 export function changeOwnPassword(password: Password, flavour: Flavour): Statement {
   const sql =
     flavour === 'mariadb'
-      ? `SET PASSWORD = PASSWORD(${literal(password.reveal())})`
-      : `ALTER USER CURRENT_USER() ${identified(password)}`;
+      ? `SET PASSWORD = '${nativePasswordHash(password)}'`
+      : `ALTER USER CURRENT_USER() ${identified(password, flavour)}`;
   return { sql, sensitive: true };
 }
 

@@ -70,7 +70,7 @@ class MysqlSession implements EngineSession {
   }
 
   async setPassword(username: string, password: Password): Promise<void> {
-    await this.run('set password', sql.setPassword(username, this.userHost, password));
+    await this.run('set password', sql.setPassword(username, this.userHost, password, this.flavour));
   }
 
   async changeOwnPassword(password: Password): Promise<void> {
@@ -175,10 +175,10 @@ class MysqlSession implements EngineSession {
   }
 
   private async createWith(username: string, password: Password, requireTls: boolean): Promise<void> {
-    const setPassword = sql.setPassword(username, this.userHost, password, requireTls);
+    const setPassword = sql.setPassword(username, this.userHost, password, this.flavour, requireTls);
     if (await this.userExists(username)) return this.run('set password', setPassword);
     try {
-      await this.run('create user', sql.createUser(username, this.userHost, password, requireTls));
+      await this.run('create user', sql.createUser(username, this.userHost, password, requireTls, this.flavour));
     } catch (error) {
       // Made between the check and the CREATE (two events for one new secret): same outcome.
       if (!(error instanceof DatabaseError && error.code === USER_EXISTS)) throw error;

@@ -118,13 +118,18 @@ describe.each(TEST_DATABASES)('a rotation step ends within its deadline on $name
         await query('BEGIN');
         await query(`ALTER ROLE ${user.username} CONNECTION LIMIT 50`);
       } else await query('FLUSH TABLES WITH READ LOCK');
-      const outcome = await timed(quick(event('setSecret'), lambdaContext(30_000)));
+      const running = timed(quick(event('setSecret'), lambdaContext(30_000)));
+      const seen = await statementsWhileBlocked(db, query);
+      const outcome = await running;
       await query(db.family === 'postgresql' ? 'ROLLBACK' : 'UNLOCK TABLES');
-      return outcome;
+      return { ...outcome, seen };
     });
 
     expect(blocked.error?.message).toMatch(/lock|server stopped it/);
     expect(blocked.ms).toBeLessThan(10_000);
+    // What another session sees of the blocked statement: the statement, and no password in it.
+    expect(blocked.seen.join('\n')).toMatch(db.family === 'postgresql' ? /ALTER ROLE/ : /SET PASSWORD/);
+    expect(blocked.seen.join('\n')).not.toContain(pending.password.reveal());
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await logsIn(pending, master.database)).toBe(false);
     const current = await secretAt(user.secretArn, 'AWSCURRENT');
@@ -135,6 +140,25 @@ describe.each(TEST_DATABASES)('a rotation step ends within its deadline on $name
     expect(output.leaks(passwords)).toEqual([]);
   });
 });
+
+/** The text of the password statement dbauth is blocked in, as the server shows it to others. */
+async function statementsWhileBlocked(
+  db: TestDatabase,
+  query: (sql: string) => Promise<unknown>,
+): Promise<string[]> {
+  const sql =
+    db.family === 'postgresql'
+      ? `SELECT query AS text FROM pg_stat_activity WHERE application_name = 'dbauth' AND query ILIKE '%PASSWORD%'`
+      : `SELECT INFO AS text FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE '%PASSWORD%'`;
+  for (let tries = 0; tries < 40; tries += 1) {
+    // The sampling session holds the lock in a transaction, which would keep one snapshot of the stats.
+    if (db.family === 'postgresql') await query('SELECT pg_stat_clear_snapshot()');
+    const rows = (await query(sql)) as { text: string }[];
+    if (rows.length > 0) return rows.map((row) => row.text);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return [];
+}
 
 const adminPassword = (db: TestDatabase) =>
   db.family === 'postgresql' ? testEnv.pg.adminPassword : testEnv.mariadb.adminPassword;

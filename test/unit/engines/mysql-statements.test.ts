@@ -1,17 +1,38 @@
 import { mysql } from '../../../lib/engines/mysql';
-import { createUser, grant, revoke, setPassword } from '../../../lib/engines/mysql-statements';
+import {
+  changeOwnPassword,
+  createUser,
+  grant,
+  nativePasswordHash,
+  revoke,
+  setPassword,
+} from '../../../lib/engines/mysql-statements';
 import { Password } from '../../../lib/secrets/password';
 
 describe('MySQL statements', () => {
-  it('sends the password as an escaped literal and marks the statement sensitive', () => {
-    const statement = createUser('app', '%', new Password("it's-a\\sentinel"), false);
+  it('sends MySQL the password as an escaped literal and marks the statement sensitive', () => {
+    const statement = createUser('app', '%', new Password("it's-a\\sentinel"), false, 'mysql');
     expect(statement.sensitive).toBe(true);
     expect(statement.sql).toBe(`CREATE USER 'app'@'%' IDENTIFIED BY 'it\\'s-a\\\\sentinel'`);
   });
 
+  it('sends MariaDB only the mysql_native_password hash, never the password', () => {
+    // The stored form of 'password' that MySQL's and MariaDB's documentation show.
+    expect(nativePasswordHash(new Password('password'))).toBe('*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19');
+    const statements = [
+      createUser('app', '%', new Password('password'), false, 'mariadb'),
+      setPassword('app', '%', new Password('password'), 'mariadb'),
+      changeOwnPassword(new Password('password'), 'mariadb'),
+    ];
+    for (const statement of statements) {
+      expect(statement.sql).toContain('*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19');
+      expect(statement.sql).not.toMatch(/'password'/);
+    }
+  });
+
   it('requires TLS when asked, and never writes REQUIRE NONE', () => {
-    expect(createUser('app', '%', new Password('pw'), true).sql).toMatch(/ REQUIRE SSL$/);
-    expect(setPassword('app', '10.0.%', new Password('pw')).sql).toBe(
+    expect(createUser('app', '%', new Password('pw'), true, 'mysql').sql).toMatch(/ REQUIRE SSL$/);
+    expect(setPassword('app', '10.0.%', new Password('pw'), 'mysql').sql).toBe(
       `ALTER USER 'app'@'10.0.%' IDENTIFIED BY 'pw'`,
     );
   });
