@@ -178,7 +178,10 @@ class MysqlSession implements EngineSession {
     const setPassword = sql.setPassword(username, this.userHost, password, this.flavour, requireTls);
     if (await this.userExists(username)) return this.run('set password', setPassword);
     try {
-      await this.run('create user', sql.createUser(username, this.userHost, password, requireTls, this.flavour));
+      await this.run(
+        'create user',
+        sql.createUser(username, this.userHost, password, requireTls, this.flavour),
+      );
     } catch (error) {
       // Made between the check and the CREATE (two events for one new secret): same outcome.
       if (!(error instanceof DatabaseError && error.code === USER_EXISTS)) throw error;
