@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { commonDeps, logInvocation } from '../lib/deps';
+import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
 import { answerCloudFormation } from '../lib/cfn/answer';
 import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
 import {
@@ -41,7 +41,7 @@ export function makeHandler(deps: CustomResourceDeps) {
         context.getRemainingTimeInMillis(),
         (signal) =>
           parsed.success
-            ? runDatabaseUserRequest(event, deps, signal)
+            ? runDatabaseUserRequest(event, forInvocation(deps, context), signal)
             : Promise.reject(
                 new InvalidInputError(
                   `malformed CloudFormation request (${malformedFields(parsed.error).join(', ')})`,

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { budgetOf } from '../lib/deadline';
-import { commonDeps, logInvocation } from '../lib/deps';
+import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
 import { InvalidInputError } from '../lib/errors';
 import type { RotationDeps } from '../lib/rotation/context';
 import { rotationEvent } from '../lib/rotation/event';
@@ -31,7 +31,11 @@ export function makeHandler(deps: RotateDeps) {
     const event = parsed.data;
     deps.logger.appendKeys({ secretId: event.SecretId, step: event.Step, token: event.ClientRequestToken });
     try {
-      return await runRotationStep(event, deps, budgetOf(context, deps.deadlineMarginMs));
+      return await runRotationStep(
+        event,
+        forInvocation(deps, context),
+        budgetOf(context, deps.deadlineMarginMs),
+      );
     } finally {
       deps.logger.resetKeys();
     }

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { budgetOf, timeoutsWithin, within } from '../lib/deadline';
-import { commonDeps, logInvocation } from '../lib/deps';
+import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
 import { signalOf } from '../lib/events/incoming';
 import { handleSignal, type SignalResult } from '../lib/events/secret-signals';
 import { DbauthError, describeError } from '../lib/errors';
@@ -36,7 +36,7 @@ export function makeHandler(deps: SecretEventsDeps) {
       const result = await within(
         (abort) =>
           handleSignal(signal, {
-            ...deps,
+            ...forInvocation(deps, context),
             timeouts: timeoutsWithin(deps.timeouts, budgetMs - (Date.now() - started), abort),
           }),
         budgetMs,

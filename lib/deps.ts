@@ -6,6 +6,7 @@ import {
   makeSecretsManagerClient,
   type RdsSender,
 } from './aws/clients';
+import { accountOf } from './aws/arn';
 import { settingsFromEnv, type Settings } from './config';
 import { EventBridgePublisher, type EventPublisher } from './events/publisher';
 import { makeLogger } from './log';
@@ -41,4 +42,13 @@ export function commonDeps(env: NodeJS.ProcessEnv = process.env): CommonDeps {
 /** Puts the invocation's request id and cold start on every log line (when Lambda gave a context). */
 export function logInvocation(logger: Logger, context: Partial<Context> | undefined): void {
   if (context?.awsRequestId) logger.addContext(context as Context);
+}
+
+/** `deps` for one invocation: with the account of the invoked function, where Lambda says it. */
+export function forInvocation<D extends object>(
+  deps: D,
+  context: Partial<Context> | undefined,
+): D & { accountId?: string } {
+  const accountId = accountOf(context?.invokedFunctionArn);
+  return accountId ? { ...deps, accountId } : deps;
 }

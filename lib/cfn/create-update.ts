@@ -148,7 +148,12 @@ export async function updateWithPlan(
   signal: AbortSignal,
 ): Promise<Outcome> {
   const { store } = deps;
-  const old = parseProperties(event.OldResourceProperties ?? {});
+  if (!event.OldResourceProperties) {
+    throw new InvalidInputError(
+      'an Update request without OldResourceProperties: dbauth cannot tell what changed',
+    );
+  }
+  const old = parseProperties(event.OldResourceProperties, 'OldResourceProperties');
   if (physicalIdOf(plan.identity) !== event.PhysicalResourceId) {
     // A replacement: CloudFormation then deletes the old resource, and with it the secret of
     // the old name. Sharing that name would hand the new user the old user's secret, then lose it.

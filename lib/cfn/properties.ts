@@ -58,7 +58,7 @@ export const databaseUserProperties = z.strictObject({
 export type DatabaseUserProperties = z.infer<typeof databaseUserProperties>;
 
 /** Parses properties; the error names the fields at fault, never their values. */
-export function parseProperties(raw: unknown): DatabaseUserProperties {
+export function parseProperties(raw: unknown, which = 'properties'): DatabaseUserProperties {
   const result = databaseUserProperties.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -67,5 +67,5 @@ export function parseProperties(raw: unknown): DatabaseUserProperties {
     if (issue.code === 'invalid_type' && issue.input === undefined) return `${path} is required`;
     return `${path} is invalid`;
   });
-  throw new InvalidInputError(`invalid properties: ${[...new Set(problems)].join('; ')}`);
+  throw new InvalidInputError(`invalid ${which}: ${[...new Set(problems)].join('; ')}`);
 }

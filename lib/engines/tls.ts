@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { InvalidInputError } from '../errors';
 import type { Endpoint } from './engine';
 
 /**
@@ -18,7 +19,18 @@ export function tlsOptions(tls: Endpoint['tls'], host: string): ConnectionOption
       return {
         rejectUnauthorized: true,
         servername: host,
-        ...(tls.caBundlePath ? { ca: readFileSync(tls.caBundlePath, 'utf8') } : {}),
+        ...(tls.caBundlePath ? { ca: readCaBundle(tls.caBundlePath) } : {}),
       };
+  }
+}
+
+function readCaBundle(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new InvalidInputError(
+      `the CA bundle ${path} (DBAUTH_CA_BUNDLE) cannot be read (${typeof code === 'string' ? code : 'unreadable'}): deploy it with the function, or point DBAUTH_CA_BUNDLE at one that is`,
+    );
   }
 }

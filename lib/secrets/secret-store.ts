@@ -17,7 +17,7 @@ import {
   UpdateSecretVersionStageCommand,
   InvalidRequestException,
 } from '@aws-sdk/client-secrets-manager';
-import { SecretNotFoundError, SecretsManagerCallError } from './errors';
+import { SecretError, SecretNotFoundError, SecretsManagerCallError } from './errors';
 import { Password } from './password';
 
 /** A secret found by its tags (ListSecrets). */
@@ -285,7 +285,12 @@ export class SecretStore {
 
   /** Turns rotation on without rotating now: the value was just set by its creator. */
   async attachRotation(secretId: string, schedule: RotationSchedule): Promise<void> {
-    await this.call('RotateSecret', secretId, () =>
+    // Secrets Manager answers ResourceNotFound for a rotation function it cannot find, too.
+    const notFound = () =>
+      new SecretError(
+        `Secrets Manager could not attach rotation to secret ${secretId}: the secret or the rotation function ${schedule.lambdaArn} was not found`,
+      );
+    await this.call('RotateSecret', secretId, notFound, () =>
       this.client.send(
         new RotateSecretCommand({
           SecretId: secretId,
@@ -326,11 +331,17 @@ export class SecretStore {
     return new Password(out.RandomPassword);
   }
 
-  private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: string,
+    secretId: string,
+    ...[notFoundOrSend, maybeSend]: [() => Promise<T>] | [() => Error, () => Promise<T>]
+  ): Promise<T> {
+    const send = (maybeSend ?? notFoundOrSend) as () => Promise<T>;
+    const notFound = maybeSend ? (notFoundOrSend as () => Error) : () => new SecretNotFoundError(secretId);
     try {
       return await withGarbleRetries(send);
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) throw new SecretNotFoundError(secretId);
+      if (error instanceof ResourceNotFoundException) throw notFound();
       // A secret scheduled for deletion answers InvalidRequestException on most calls.
       if (error instanceof InvalidRequestException && /deleted|deletion/i.test(error.message ?? '')) {
         throw new SecretNotFoundError(secretId);

@@ -1,6 +1,7 @@
 import type { RdsSender } from '../aws/clients';
 import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
-import { DbauthError } from '../errors';
+import { accountOf } from '../aws/arn';
+import { DbauthError, InvalidInputError } from '../errors';
 import { SecretNotFoundError } from '../secrets/errors';
 import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/secret-store';
 import { parseMasterSecret } from '../secrets/secret-value';
@@ -15,6 +16,8 @@ export interface MasterDeps {
   tls: TlsDefaults;
   /** MySQL family: the host part of managed accounts (`DBAUTH_MYSQL_USER_HOST`); `%` when unset. */
   mysqlUserHost?: string;
+  /** The invoked function's account: a master secret named by an ARN must be in it. */
+  accountId?: string;
 }
 
 /** A session logged in as the master user, and what was learned on the way. */
@@ -49,6 +52,13 @@ export async function connectAsMaster(
   /** The master's AWSCURRENT, when the caller read it already (in one call with others). */
   prefetched?: SecretVersion,
 ): Promise<MasterAccess> {
+  // Before any lookup: a partial ARN of another account's secret would resolve by name in this one.
+  const account = accountOf(masterSecretId);
+  if (deps.accountId && account && account !== deps.accountId) {
+    throw new InvalidInputError(
+      `master secret ${masterSecretId} is in account ${account}, not in this function's account ${deps.accountId}: dbauth uses masters of its own account only`,
+    );
+  }
   const current = prefetched ?? (await deps.store.getVersion(masterSecretId, { stage: AWSCURRENT }));
   const masterArn = current.arn;
   let described: SecretDescription | undefined;
@@ -78,6 +88,13 @@ export async function connectAsMaster(
     if (!version) continue;
     const fallback = await attempt(parseMasterSecret(masterArn, version));
     if (fallback) return fallback;
+  }
+  // The master's own rotation may have finished while these were tried: AWSCURRENT once more.
+  const now = await deps.store.getVersion(masterArn, { stage: AWSCURRENT });
+  if (now.versionId !== current.versionId) {
+    tried.push(`${AWSCURRENT} again`);
+    const latest = await attempt(parseMasterSecret(masterArn, now.secretString));
+    if (latest) return latest;
   }
   throw new MasterAuthenticationError(masterArn, tried);
 }

@@ -111,6 +111,43 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and change
     ).toMatch(/was not found/);
   });
 
+  it("refuses a master secret of another account, even one whose name this account's secrets share", async () => {
+    const otherAccount = masterArn.replace(':123456789012:', ':999999999999:');
+    expect(await createFails({ MasterSecretArn: otherAccount, Username: 'ok_user' })).toMatch(
+      /is in account 999999999999, not in this function's account 123456789012/,
+    );
+  });
+
+  it('says what is wrong with an Update that came without its old properties', async () => {
+    const requestId = randomUUID();
+    const properties = { MasterSecretArn: masterArn, Username: 'ok_user' };
+    const event = cfnEvent('Update', server, { properties, requestId, physicalResourceId: 'dbauth/x' });
+    delete event.OldResourceProperties;
+    const response = await customResourceHandler()(event, lambdaContext());
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toBe(
+      'an Update request without OldResourceProperties: dbauth cannot tell what changed',
+    );
+  });
+
+  it('says which CA bundle it cannot read', async () => {
+    const requestId = randomUUID();
+    const handler = customResourceHandler({
+      tls: { mode: 'verify-full', caBundlePath: '/nonexistent/ca.pem' },
+    });
+    const response = await handler(
+      cfnEvent('Create', server, {
+        properties: { MasterSecretArn: masterArn, Username: 'ok_user' },
+        requestId,
+      }),
+      lambdaContext(),
+    );
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(
+      /the CA bundle \/nonexistent\/ca.pem \(DBAUTH_CA_BUNDLE\) cannot be read \(ENOENT\)/,
+    );
+  });
+
   it('says when no version of the master secret logs in', async () => {
     const wrongArn = await putSecret(db.masterSecretValue(master, 'wrong-master-password-sentinel'));
     expect(await createFails({ MasterSecretArn: wrongArn, Username: 'ok_user' })).toMatch(

@@ -11,6 +11,7 @@ import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { uniqueSuffix } from './support/postgres';
 import { secretEvent, secretEventsHandler } from './support/secret-events';
 import { secretStore, secretsClient } from './support/aws';
+import { lambdaContext } from './support/deps';
 import { tagSecret } from './support/rotation';
 import { readFileSync } from 'node:fs';
 import { parsePartialSecret } from '../../lib/secrets/secret-value';
@@ -206,6 +207,25 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     expect(await db.tryAs(tls, 'SELECT count(*) FROM items')).toBe('ok');
     // PostgreSQL requires TLS in pg_hba.conf, for every user alike; MySQL per user.
     if (db.family === 'mysql') expect(await db.tryAs(login, 'SELECT 1')).toBe('28000');
+  });
+
+  it("refuses a dbauth:master tag naming another account's secret, before reading it", async () => {
+    const username = `foreign_${uniqueSuffix()}`;
+    const otherAccount = masterArn.replace(':123456789012:', ':999999999999:');
+    const secret = await createSecret({ username }, { 'dbauth:master': otherAccount });
+    const before = await secretStore().describe(secret.arn);
+    await expect(
+      handle(
+        secretEvent('create-secret', {
+          secretArn: secret.arn,
+          secretName: secret.name,
+          masterArn: otherAccount,
+        }),
+        lambdaContext(),
+      ),
+    ).rejects.toThrow(/is in account 999999999999, not in this function's account 123456789012/);
+    expect(await db.userExists(username)).toBe(false);
+    expect((await secretStore().describe(secret.arn)).versions).toEqual(before.versions);
   });
 
   it('does nothing for an event about a secret that no longer exists', async () => {

@@ -48,7 +48,12 @@ export function customResourceDeps(overrides: Partial<CustomResourceDeps> = {}):
 /** A Lambda context whose deadline is `remainingMs` away. */
 export function lambdaContext(remainingMs = 60_000) {
   const deadline = Date.now() + remainingMs;
-  return { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'test' };
+  return {
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    awsRequestId: 'test',
+    // moto's account: the functions check master secrets against it.
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dbauth-test',
+  };
 }
 
 export const customResourceHandler = (overrides: Partial<CustomResourceDeps> = {}) =>
