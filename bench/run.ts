@@ -14,6 +14,7 @@ import { TEST_DATABASES } from '../test/integration/support/databases';
 import { measureBundles, type BundleFigures } from './bundles';
 import { measureCustomResource, measureRotations, type FlowFigures } from './flows';
 import { measureScale, type ScaleFigures } from './scale';
+import { soak, type SoakFigures } from './soak';
 
 const TARGETS = {
   initMedianMs: 150,
@@ -29,8 +30,19 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function verdicts(bundles: BundleFigures[], flows: FlowFigures[], scale: ScaleFigures[]): string[] {
+function verdicts(
+  bundles: BundleFigures[],
+  flows: FlowFigures[],
+  scale: ScaleFigures[],
+  soaks: SoakFigures[],
+): string[] {
   const out: string[] = [];
+  for (const s of soaks) {
+    const broken = s.brokenCurrent + s.strayPending;
+    out.push(
+      `${broken === 0 && s.rotations >= 300 ? 'met ' : 'MISS'} soak on ${s.engine}: ${s.completed}/${s.rotations} rotations over ${s.secrets} secrets, ${s.brokenCurrent} AWSCURRENT not logging in, ${s.strayPending} stray AWSPENDING (target 0 and 0, >= 300 rotations)`,
+    );
+  }
   for (const b of bundles) {
     out.push(
       `${b.initMs.median <= TARGETS.initMedianMs ? 'met ' : 'MISS'} cold init ${b.function}: median ${b.initMs.median} ms (target <= ${TARGETS.initMedianMs})`,
@@ -120,7 +132,40 @@ async function main(): Promise<void> {
         scale.map((s) => [s.phase, s.engine, s.concurrencyCap, s.peakConnections, s.wallMs, s.failures]),
       ),
     );
-    const checks = verdicts(bundles, flows, scale);
+    const soaks: SoakFigures[] = [];
+    for (const db of TEST_DATABASES) soaks.push(await soak(db));
+    console.log("\nSoak (rotations while dbauth's database connections are killed every 100 ms)\n");
+    console.log(
+      table(
+        [
+          'engine',
+          'secrets',
+          'rotations',
+          'completed',
+          'retries',
+          'abandoned',
+          'killed',
+          'broken current',
+          'stray pending',
+          'wall ms',
+        ],
+        soaks.map((s) => [
+          s.engine,
+          s.secrets,
+          s.rotations,
+          s.completed,
+          s.retries,
+          s.abandoned,
+          s.connectionsKilled,
+          s.brokenCurrent,
+          s.strayPending,
+          s.wallMs,
+        ]),
+      ),
+    );
+    for (const s of soaks)
+      if (s.reasons.length) console.log(`${s.engine} retried after: ${s.reasons.join('; ')}`);
+    const checks = verdicts(bundles, flows, scale, soaks);
     console.log(`\nTargets\n\n${checks.join('\n')}\n`);
     const machine = {
       servers: await serverVersions(),
@@ -134,7 +179,7 @@ async function main(): Promise<void> {
       process.env.DBAUTH_TEST_MARIADB === 'no' ? `results-postgres-${testEnv.pg.major}.json` : 'results.json';
     writeFileSync(
       join(__dirname, file),
-      `${JSON.stringify({ date: new Date().toISOString(), machine, bundles, flows, scale, checks }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), machine, bundles, flows, scale, soaks, checks }, null, 2)}\n`,
     );
     console.log(`written: bench/${file}`);
   } finally {

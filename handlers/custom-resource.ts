@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { timeoutsWithin } from '../lib/deadline';
 import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
 import { answerCloudFormation } from '../lib/cfn/answer';
 import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
@@ -35,13 +36,19 @@ export function makeHandler(deps: CustomResourceDeps) {
       stackId: event.StackId,
       cfnRequestId: event.RequestId,
     });
+    const remainingMs = context.getRemainingTimeInMillis();
+    // Database timeouts end with the time the work has, and the deadline closes its sessions.
+    const bounded = (signal: AbortSignal) => ({
+      ...forInvocation(deps, context),
+      timeouts: timeoutsWithin(deps.timeouts, remainingMs - deps.responseMarginMs, signal),
+    });
     try {
       return await answerCloudFormation(
         event,
-        context.getRemainingTimeInMillis(),
+        remainingMs,
         (signal) =>
           parsed.success
-            ? runDatabaseUserRequest(event, forInvocation(deps, context), signal)
+            ? runDatabaseUserRequest(event, bounded(signal), signal)
             : Promise.reject(
                 new InvalidInputError(
                   `malformed CloudFormation request (${malformedFields(parsed.error).join(', ')})`,

@@ -23,6 +23,7 @@ const KNOWN_STATES: Record<string, string> = {
   '55P03': 'waited too long for a lock another session holds',
   '57014': 'the server stopped it at the statement timeout',
   '25006': 'the session is read-only',
+  '57P01': 'the server ended the connection (an administrator, or a shutdown)',
   '42501': 'permission denied',
 };
 
