@@ -2,7 +2,11 @@ import './support/env';
 import { randomUUID } from 'node:crypto';
 import { OutputCapture } from './support/capture';
 import { TEST_DATABASES, type TestMaster } from './support/databases';
-import { createRotatableUser, logsIn, rotate, secretAt } from './support/rotation';
+import { makeSecretsManagerClient } from '../../lib/aws/clients';
+import { secretStore } from './support/aws';
+import { testEnv } from './support/env';
+import { HoldingHttpProxy } from './support/holding-http-proxy';
+import { createRotatableUser, logsIn, rotate, rotateDeps, rotateHandler, secretAt } from './support/rotation';
 
 describe.each(TEST_DATABASES)('one rotation at a time per secret on $name', (db) => {
   const output = new OutputCapture();
@@ -48,6 +52,37 @@ describe.each(TEST_DATABASES)('one rotation at a time per secret on $name', (db)
       expect(await currentLogsIn(user.secretArn)).toBe(true);
     },
   );
+
+  it("refuses a second rotation while the first one's finishSecret is held on its way to Secrets Manager", async () => {
+    const proxy = new HoldingHttpProxy(new URL(testEnv.aws.endpoint));
+    await proxy.start();
+    try {
+      const user = await createRotatableUser(master, { strategy: 'alternating', db });
+      passwords.push(user.password);
+      const store = secretStore(
+        makeSecretsManagerClient({ endpoint: proxy.endpoint, region: testEnv.aws.region }),
+      );
+      const slow = rotateHandler({ ...rotateDeps(), store });
+      const first = randomUUID();
+      await rotate(user.secretArn, { token: first, steps: ['createSecret', 'setSecret', 'testSecret'] });
+      passwords.push((await secretAt(user.secretArn, 'AWSPENDING')).password.reveal());
+      proxy.holding = 'secretsmanager.UpdateSecretVersionStage';
+      const finishing = rotate(user.secretArn, { token: first, steps: ['finishSecret'], handler: slow });
+      while (proxy.heldCount === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+
+      await expect(rotate(user.secretArn, { token: randomUUID(), steps: ['createSecret'] })).rejects.toThrow(
+        `version ${first} is AWSPENDING with a password`,
+      );
+      expect(await currentLogsIn(user.secretArn)).toBe(true);
+      proxy.release();
+      await finishing;
+
+      expect((await secretStore().describe(user.secretArn)).versions[first]).toContain('AWSCURRENT');
+      expect(await currentLogsIn(user.secretArn)).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
 
   it('prints no password it used', () => {
     expect(output.leaks(passwords)).toEqual([]);

@@ -2,13 +2,13 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 
 /**
- * An HTTP proxy in front of moto that holds the answers to one AWS operation (by its
- * `X-Amz-Target`, such as `secretsmanager.DescribeSecret`) for as long as a test likes: an
- * AWS API that accepts a request and does not answer.
+ * An HTTP proxy in front of moto that holds the requests of one AWS operation (by its
+ * `X-Amz-Target`, such as `secretsmanager.DescribeSecret`) for as long as a test likes, then
+ * lets them through or drops them: an AWS API that is slow to answer, or never does.
  */
 export class HoldingHttpProxy {
   private server: Server | undefined;
-  private readonly held = new Set<ServerResponse>();
+  private readonly held = new Map<ServerResponse, () => void>();
   holding: string | undefined;
   port = 0;
   /** How many requests it is holding, or has held. */
@@ -30,31 +30,43 @@ export class HoldingHttpProxy {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const forward = () => {
+        const upstream = request(
+          {
+            host: this.target.hostname,
+            port: this.target.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        upstream.on('error', () => res.destroy());
+        upstream.end(Buffer.concat(chunks));
+      };
       if (this.holding && req.headers['x-amz-target'] === this.holding) {
         this.heldCount++;
-        this.held.add(res);
+        this.held.set(res, forward);
         return;
       }
-      const upstream = request(
-        {
-          host: this.target.hostname,
-          port: this.target.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      upstream.end(Buffer.concat(chunks));
+      forward();
     });
   }
 
+  /** Lets the held requests through (moto then answers them), and holds nothing more. */
+  release(): void {
+    this.holding = undefined;
+    for (const [res, forward] of this.held) {
+      this.held.delete(res);
+      forward();
+    }
+  }
+
   async stop(): Promise<void> {
-    for (const res of this.held) res.destroy();
+    for (const res of this.held.keys()) res.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 }
