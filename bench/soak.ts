@@ -63,13 +63,14 @@ async function killDbauthConnections(db: TestDatabase, master: TestMaster): Prom
 
 /**
  * Rotates `secrets` secrets `rounds` times each, `cap` at once, while a loop kills dbauth's
- * database connections every `killEveryMs`. A failed step is retried with the same token (up
- * to `maxRetries` times, as Secrets Manager does), then the state of every secret is checked.
+ * database connections every `killEveryMs`. A failed rotation is retried with the same token
+ * after a growing pause (up to `maxRetries` times, as Secrets Manager retries a failed step),
+ * then the state of every secret is checked.
  * Bounded in count and, through the Lambda-like deadline of each step, in time.
  */
 export async function soak(
   db: TestDatabase,
-  options = { secrets: 30, rounds: 10, cap: 10, killEveryMs: 100, maxRetries: 5 },
+  options = { secrets: 30, rounds: 10, cap: 10, killEveryMs: 100, maxRetries: 10 },
 ): Promise<SoakFigures> {
   const master = await db.createMaster();
   // One at a time: the hand-made users of the test support are made without dbauth's turn-taking.
@@ -123,6 +124,8 @@ export async function soak(
               return completed;
             }
             retries += 1;
+            // Secrets Manager backs off between the attempts of a failed step too.
+            await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
           }
         }
       }

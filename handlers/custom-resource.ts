@@ -38,17 +38,18 @@ export function makeHandler(deps: CustomResourceDeps) {
     });
     const remainingMs = context.getRemainingTimeInMillis();
     // Database timeouts end with the time the work has, and the deadline closes its sessions.
-    const bounded = (signal: AbortSignal) => ({
+    const bounded = (signal: AbortSignal, onMade: (physicalResourceId: string) => void) => ({
       ...forInvocation(deps, context),
       timeouts: timeoutsWithin(deps.timeouts, remainingMs - deps.responseMarginMs, signal),
+      onMade,
     });
     try {
       return await answerCloudFormation(
         event,
         remainingMs,
-        (signal) =>
+        (signal, made) =>
           parsed.success
-            ? runDatabaseUserRequest(event, bounded(signal), signal)
+            ? runDatabaseUserRequest(event, bounded(signal, made), signal)
             : Promise.reject(
                 new InvalidInputError(
                   `malformed CloudFormation request (${malformedFields(parsed.error).join(', ')})`,

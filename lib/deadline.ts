@@ -84,5 +84,25 @@ export function budgetOf(
  */
 export function timeoutsWithin(timeouts: Timeouts, budgetMs: number, signal: AbortSignal): Timeouts {
   const cap = (ms: number) => Math.max(1, Math.min(ms, Math.floor(budgetMs)));
-  return { connectMs: cap(timeouts.connectMs), statementMs: cap(timeouts.statementMs), abort: signal };
+  return {
+    connectMs: cap(timeouts.connectMs),
+    statementMs: cap(timeouts.statementMs),
+    abort: signal,
+    ...(Number.isFinite(budgetMs) ? { deadlineAt: Date.now() + Math.floor(budgetMs) } : {}),
+  };
+}
+
+/** A statement's limit: the session's, or less when the deadline comes first (at least 1 ms). */
+export function statementLimitMs(timeouts: Pick<Timeouts, 'statementMs' | 'deadlineAt'>): number {
+  const left =
+    timeouts.deadlineAt === undefined ? Number.POSITIVE_INFINITY : timeouts.deadlineAt - Date.now();
+  return Math.max(1, Math.floor(Math.min(timeouts.statementMs, left)));
+}
+
+/** The same limits without the deadline: for undoing work after the deadline passed. */
+export function timeoutsForCleanup(timeouts: Timeouts, capMs = 5000): Timeouts {
+  return {
+    connectMs: Math.min(timeouts.connectMs, capMs),
+    statementMs: Math.min(timeouts.statementMs, capMs),
+  };
 }

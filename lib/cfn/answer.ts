@@ -25,7 +25,7 @@ export async function answerCloudFormation(
   event: CustomResourceEvent,
   remainingMs: number,
   /** Stops at its next step, undoing what it made, once `signal` says the deadline passed. */
-  work: (signal: AbortSignal) => Promise<Outcome>,
+  work: (signal: AbortSignal, made: (physicalResourceId: string) => void) => Promise<Outcome>,
   options: AnswerOptions,
 ): Promise<CustomResourceResponse> {
   const { logger } = options;
@@ -42,8 +42,9 @@ export async function answerCloudFormation(
   };
   let response: CustomResourceResponse;
   try {
+    let madeId: string | undefined;
     const raced = await beforeDeadline(
-      work,
+      (signal) => work(signal, (id) => (madeId = id)),
       remainingMs - options.marginMs,
       () => new DeadlinePassedError('CloudFormation was told FAILED, and this work'),
     );
@@ -58,8 +59,9 @@ export async function answerCloudFormation(
       : {
           ...base,
           Status: 'FAILED',
-          Reason: 'timed out: the database or an AWS API did not answer before the function deadline',
-          PhysicalResourceId: unchangedId,
+          Reason: `timed out: the database or an AWS API did not answer before the function deadline${madeId && event.RequestType === 'Create' ? '; the user it was making is named by this id, so the rollback Delete removes it' : ''}`,
+          // A Create that had made its user names it: nothing else would ever remove it.
+          PhysicalResourceId: madeId && event.RequestType === 'Create' ? madeId : unchangedId,
         };
   } catch (error) {
     logger.error('request failed', errorDetails(error));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GrantSet } from '../engines/engine';
-import { InvalidInputError } from '../errors';
+import { describeError, InvalidInputError } from '../errors';
 import type { Password } from '../secrets/password';
 import { policyOf } from '../secrets/password-policy-tag';
 import type { SecretDescription, SecretStore } from '../secrets/secret-store';
@@ -8,7 +8,8 @@ import { parseAppSecret, serializeSecret, type AppSecretValue } from '../secrets
 import { AWSCURRENT } from '../secrets/stages';
 import { TAGS } from '../secrets/tags';
 import { privilegesOf } from '../users/grants';
-import { refuseClaimedUser } from '../users/claims';
+import { otherHolder, refuseClaimedUser } from '../users/claims';
+import { timeoutsForCleanup } from '../deadline';
 import { changeGrants, ensureUser, removeUser } from '../users/lifecycle';
 import { connectAsMaster } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
@@ -78,6 +79,8 @@ export async function createWithPlan(
       clientRequestToken: createHash('sha256').update(`${plan.managedBy}|${plan.secretName}`).digest('hex'),
     });
   }
+  // A user this Create makes: from here on, a Delete of its id has something to remove.
+  if (!userExisted) deps.onMade?.(physicalIdOf(plan.identity));
   try {
     signal.throwIfAborted();
     await ensureUser(session, { username, password, grants: plan.grants });
@@ -88,7 +91,7 @@ export async function createWithPlan(
     return undoCreate(
       plan,
       deps,
-      { secretArn: existing ? undefined : secret.arn, user: !userExisted },
+      { secretArn: existing ? undefined : secret.arn, user: !userExisted, adopted: userExisted && !existing },
       error,
     );
   }
@@ -105,9 +108,15 @@ export async function createWithPlan(
 async function undoCreate(
   plan: Plan,
   deps: DatabaseUserDeps,
-  made: { secretArn: string | undefined; user: boolean },
+  made: { secretArn: string | undefined; user: boolean; adopted: boolean },
   failure: unknown,
 ): Promise<never> {
+  // An adopted user's password may have changed already: its secret is the only copy of it.
+  if (made.adopted && made.secretArn) {
+    throw new InvalidInputError(
+      `${describeError(failure)}; user ${plan.props.Username} existed before and its password may have changed: secret ${made.secretArn} keeps it (a retried Create takes it up)`,
+    );
+  }
   let userGone = !made.user;
   if (made.user) {
     userGone = await dropOnFreshSession(plan, deps).then(
@@ -127,12 +136,27 @@ async function undoCreate(
   throw failure;
 }
 
+/**
+ * Drops the user this Create made, on a connection of its own with limits of its own (the
+ * request's deadline may have passed), unless another resource holds the user by now (two
+ * stacks creating one user at once): then it is not ours to drop.
+ */
 async function dropOnFreshSession(plan: Plan, deps: DatabaseUserDeps): Promise<void> {
-  const master = await connectAsMaster(deps, plan.props.MasterSecretArn, {
-    ...overridesOf(plan.props),
-    host: plan.identity.host,
-    port: plan.identity.port,
-  });
+  const holder = await otherHolder(
+    deps.store,
+    plan.identity,
+    (claim) => claim.tags[TAGS.managedBy] === plan.managedBy,
+  );
+  if (holder) return;
+  const master = await connectAsMaster(
+    { ...deps, timeouts: timeoutsForCleanup(deps.timeouts) },
+    plan.props.MasterSecretArn,
+    {
+      ...overridesOf(plan.props),
+      host: plan.identity.host,
+      port: plan.identity.port,
+    },
+  );
   try {
     await removeUser(master.session, { username: plan.props.Username }, { dropOwnedObjects: true });
   } finally {

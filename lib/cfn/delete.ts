@@ -1,4 +1,5 @@
 import { DETAIL_TYPES } from '../events/publisher';
+import { SecretNotFoundError } from '../secrets/errors';
 import { TAGS } from '../secrets/tags';
 import { removeUser } from '../users/lifecycle';
 import { connectAsMaster } from '../users/master-session';
@@ -78,6 +79,11 @@ async function deleteOwnSecret(
   const secretName = props.SecretName ?? defaultSecretName(event.StackId, event.LogicalResourceId, identity);
   const secret = await deps.store.find(secretName);
   if (!secret || secret.tags[TAGS.managedBy] !== managedByOf(event)) return secretName;
-  await deps.store.delete(secret.arn, { recoveryWindowDays: props.RecoveryWindowInDays });
+  await deps.store
+    .delete(secret.arn, { recoveryWindowDays: props.RecoveryWindowInDays })
+    .catch((error: unknown) => {
+      // Deleted meanwhile (a failed Create's cleanup racing its rollback): what this wanted.
+      if (!(error instanceof SecretNotFoundError)) throw error;
+    });
   return secret.arn;
 }

@@ -12,7 +12,7 @@ export class CreateLeftUserError extends DbauthError {
     host: string,
   ) {
     super(
-      `${describeError(failure)}; the user may still exist on ${host}: its secret was kept, and this resource's Delete (CloudFormation's rollback) removes both`,
+      `${describeError(failure)}; the user may still exist on ${host}: its secret was kept, and a Delete of ${physicalResourceId} removes both`,
     );
     this.name = 'CreateLeftUserError';
   }

@@ -22,6 +22,11 @@ export interface DatabaseUserDeps extends MasterDeps {
   passwordPolicy: PasswordPolicy;
   /** Reports cleanup that failed after an error, which must not hide the error. */
   warn: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * Told the user's id once a Create has made what a Delete must remove, so an answer sent
+   * at the deadline names it rather than a failed-create id.
+   */
+  onMade?: (physicalResourceId: string) => void;
 }
 
 /** Everything a request derives from its properties and the master secret. */

@@ -47,6 +47,8 @@ export interface Timeouts {
   statementMs: number;
   /** The invocation's deadline: when it aborts, sessions destroy their connections at once. */
   abort?: AbortSignal;
+  /** When the deadline passes (epoch ms): each statement's server-side limit ends there too. */
+  deadlineAt?: number;
 }
 
 export interface DropOptions {

@@ -12,6 +12,7 @@ import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
 import { account, type Flavour, type Statement } from './mysql-statements';
 import * as sql from './mysql-statements';
 import { parseGrants, syncStatements } from './mysql-grants';
+import { statementLimitMs } from '../deadline';
 import { asDriverError, driverFailure, loadDriver, sslOf, whyUnreachable } from './mysql-driver';
 
 /**
@@ -38,6 +39,7 @@ const ANSWER_GRACE_MS = 1000;
 interface SessionLimits {
   statementMs: number;
   abort: AbortSignal | undefined;
+  deadlineAt: number | undefined;
   /** Ends the statement a thread runs, from a connection of its own (KILL QUERY). */
   killQuery: (threadId: number) => Promise<void>;
 }
@@ -201,9 +203,23 @@ class MysqlSession implements EngineSession {
     return /\sREQUIRE\s+(SSL|X509|CIPHER|ISSUER|SUBJECT)\b/i.test(text);
   }
 
+  /**
+   * MariaDB bounds each statement on the server at the time the deadline leaves it (SET
+   * STATEMENT … FOR, no round trip more); MySQL has no such clause, and keeps the session's.
+   */
+  private bounded(statement: string): string {
+    if (this.flavour !== 'mariadb' || this.limits.deadlineAt === undefined) return statement;
+    const seconds =
+      statementLimitMs({ statementMs: this.statementMs, deadlineAt: this.limits.deadlineAt }) / 1000;
+    return `SET STATEMENT max_statement_time = ${seconds.toFixed(3)} FOR ${statement}`;
+  }
+
   private async run(what: string, statement: Statement, tolerated?: Set<number>): Promise<void> {
     try {
-      await this.connection.query({ sql: statement.sql, timeout: this.statementMs + ANSWER_GRACE_MS });
+      await this.connection.query({
+        sql: this.bounded(statement.sql),
+        timeout: this.statementMs + ANSWER_GRACE_MS,
+      });
     } catch (error) {
       const errno = asDriverError(error).errno;
       if (typeof errno === 'number' && tolerated?.has(errno)) return;
@@ -346,9 +362,19 @@ export const mysql: Engine = {
         killer.destroy();
       }
     };
+    // Connected after the deadline: the work it was for has been given up.
+    if (timeouts.abort?.aborted) {
+      connection.destroy();
+      throw new DatabaseUnreachableError(
+        endpoint.host,
+        endpoint.port,
+        'the function deadline passed while connecting',
+      );
+    }
     return new MysqlSession(connection, login.username, userHost, endpoint.tls.mode !== 'disable', flavour, {
       statementMs: timeouts.statementMs,
       abort: timeouts.abort,
+      deadlineAt: timeouts.deadlineAt,
       killQuery,
     });
   },

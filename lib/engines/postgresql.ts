@@ -10,6 +10,7 @@ import {
 } from './errors';
 import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
 import * as sql from './postgresql-statements';
+import { statementLimitMs } from '../deadline';
 import { tlsOptions } from './tls';
 
 const MAX_IDENTIFIER = 63;
@@ -18,6 +19,7 @@ const RESERVED_ROLES =
   /^(pg_.*|rds.*|postgres|public|none|current_user|current_role|session_user|azure_.*)$/i;
 const AUTH_FAILURES = new Set(['28P01', '28000']);
 const INSUFFICIENT_PRIVILEGE = '42501';
+const UNDEFINED_OBJECT = '42704';
 // Fixed words for states a statement holding a password must explain without its message.
 const KNOWN_STATES: Record<string, string> = {
   '55P03': 'waited too long for a lock another session holds',
@@ -87,13 +89,26 @@ function destroy(client: Client): void {
 class PostgresSession implements EngineSession {
   readonly grantScope = 'schema';
 
+  private readonly statementMs: number;
+  private readonly abort: AbortSignal | undefined;
+
   constructor(
     private readonly client: Client,
     readonly username: string,
-    private readonly statementMs: number,
-    private readonly abort: AbortSignal | undefined,
+    private readonly timeouts: Timeouts,
   ) {
-    abort?.addEventListener('abort', this.onAbort, { once: true });
+    this.statementMs = timeouts.statementMs;
+    this.abort = timeouts.abort;
+    this.abort?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /**
+   * What starts a transaction: the server's limits for it end at the deadline too, so a
+   * statement the client gave up on cannot commit later (one round trip, as before).
+   */
+  private begin(): sql.Statement {
+    const ms = statementLimitMs(this.timeouts);
+    return { sql: `BEGIN; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${ms}` };
   }
 
   private readonly onAbort = () => destroy(this.client);
@@ -117,8 +132,16 @@ class PostgresSession implements EngineSession {
     await this.serialized(() => this.run('set password', sql.setPassword(username, password)));
   }
 
+  // In a transaction of its own, so its limits end at the deadline like every other change.
   async changeOwnPassword(password: Password): Promise<void> {
-    await this.run('change own password', sql.changeOwnPassword(password));
+    await this.run('begin', this.begin());
+    try {
+      await this.run('change own password', sql.changeOwnPassword(password));
+      await this.run('commit', { sql: 'COMMIT' });
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   async cloneUser(source: string, clone: string, password: Password): Promise<void> {
@@ -155,15 +178,26 @@ class PostgresSession implements EngineSession {
     if (owned > 0 && !options.reassignOwnedTo && !options.dropOwnedObjects) {
       throw new UserOwnsObjectsError(username, owned);
     }
-    await this.assertCanManage(username);
-    const heir = options.reassignOwnedTo;
-    if (heir !== undefined && heir !== this.username) await this.assertCanManage(heir);
-    await this.runSerialized('drop role', sql.dropUser(username, heir));
+    try {
+      await this.assertCanManage(username);
+      const heir = options.reassignOwnedTo;
+      if (heir !== undefined && heir !== this.username) await this.assertCanManage(heir);
+      await this.runSerialized('drop role', sql.dropUser(username, heir));
+    } catch (error) {
+      // Dropped meanwhile by another session (a Create's cleanup racing its rollback): done.
+      if (
+        error instanceof DatabaseError &&
+        error.sqlState === UNDEFINED_OBJECT &&
+        !(await this.userExists(username))
+      )
+        return;
+      throw error;
+    }
   }
 
   // Under the lock role changes take (a concurrent ALTER ROLE fails the probe otherwise).
   async assertCanManage(username: string): Promise<void> {
-    await this.run('begin', { sql: 'BEGIN' });
+    await this.run('begin', this.begin());
     try {
       await this.run('wait for other dbauth changes', { sql: sql.SERIALIZE_CHANGES });
       await this.run('check the master may alter the role', sql.probeManage(username));
@@ -215,7 +249,7 @@ class PostgresSession implements EngineSession {
 
   /** Runs `work` in a transaction that waits for every other dbauth change on the server. */
   private async serialized(work: () => Promise<void>): Promise<void> {
-    await this.run('begin', { sql: 'BEGIN' });
+    await this.run('begin', this.begin());
     try {
       await this.run('wait for other dbauth changes', { sql: sql.SERIALIZE_CHANGES });
       await work();
@@ -330,6 +364,15 @@ export const postgresql: Engine = {
       );
     }
     timeouts.abort?.removeEventListener('abort', abandon);
-    return new PostgresSession(client, login.username, timeouts.statementMs, timeouts.abort);
+    // Connected after the deadline: the work it was for has been given up.
+    if (timeouts.abort?.aborted) {
+      destroy(client);
+      throw new DatabaseUnreachableError(
+        endpoint.host,
+        endpoint.port,
+        'the function deadline passed while connecting',
+      );
+    }
+    return new PostgresSession(client, login.username, timeouts);
   },
 };

@@ -4,6 +4,7 @@ import { TAGS } from '../secrets/tags';
 import { connectAsMaster } from '../users/master-session';
 import { ensureSameServer, type RotationContext, type Target } from './context';
 import { CurrentLoginRejectedError, MasterRequiredError } from './errors';
+import { refuseForeignMaster } from '../users/master-session';
 import type { RotationStrategy } from './strategy';
 
 /**
@@ -33,6 +34,7 @@ export const alternatingUsers: RotationStrategy = {
 
   async setSecret(context) {
     const pending = await context.pendingOrFail();
+    if (pending.masterarn) refuseForeignMaster(pending.masterarn, context.deps.accountId);
     // The pending version names the master (createSecret copied it): read both current versions at once.
     const { current, master: prefetched } = await context.currentWithMaster(pending.masterarn);
     if (!current.masterarn) throw new MasterRequiredError(context.arn);

@@ -2,8 +2,11 @@ import { InvalidInputError } from '../errors';
 import type { SecretStore, TaggedSecret } from '../secrets/secret-store';
 import { TAGS } from '../secrets/tags';
 
-/** Enough to see whether another claim is on the same server, without reading every secret. */
-const MAX_CLAIMS_READ = 20;
+/**
+ * Secrets dbauth reads to find the holders of one user name, on any server: a common name on
+ * many servers needs several pages (100 each) before the host filter finds the one that counts.
+ */
+const MAX_CLAIMS_READ = 500;
 
 /**
  * The live secret dbauth manages for `username` on `host`, other than `except` (an ARN, or a

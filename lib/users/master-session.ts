@@ -41,6 +41,19 @@ export class MasterAuthenticationError extends DbauthError {
 const FALLBACK_STAGES = [AWSPENDING, AWSPREVIOUS];
 
 /**
+ * Refuses a master secret named by an ARN of another account than the function's, before
+ * any lookup: a partial ARN of another account's secret would resolve by name in this one.
+ */
+export function refuseForeignMaster(masterSecretId: string, accountId: string | undefined): void {
+  const account = accountOf(masterSecretId);
+  if (accountId && account && account !== accountId) {
+    throw new InvalidInputError(
+      `master secret ${masterSecretId} is in account ${account}, not in this function's account ${accountId}: dbauth uses masters of its own account only`,
+    );
+  }
+}
+
+/**
  * Logs in as the master user, rotation-aware. The master password is read for this call
  * only and never kept. The happy path costs one Secrets Manager call: the secret is
  * described only when its tags (RDS lookup) or its other versions are needed.
@@ -52,13 +65,7 @@ export async function connectAsMaster(
   /** The master's AWSCURRENT, when the caller read it already (in one call with others). */
   prefetched?: SecretVersion,
 ): Promise<MasterAccess> {
-  // Before any lookup: a partial ARN of another account's secret would resolve by name in this one.
-  const account = accountOf(masterSecretId);
-  if (deps.accountId && account && account !== deps.accountId) {
-    throw new InvalidInputError(
-      `master secret ${masterSecretId} is in account ${account}, not in this function's account ${deps.accountId}: dbauth uses masters of its own account only`,
-    );
-  }
+  refuseForeignMaster(masterSecretId, deps.accountId);
   const current = prefetched ?? (await deps.store.getVersion(masterSecretId, { stage: AWSCURRENT }));
   const masterArn = current.arn;
   let described: SecretDescription | undefined;

@@ -1,5 +1,5 @@
 import './support/env';
-import { putSecret } from './support/aws';
+import { putSecret, secretStore } from './support/aws';
 import { TEST_DATABASES } from './support/databases';
 import { FaultProxy } from './support/fault-proxy';
 import { CustomResourceHarness } from './support/harness';
@@ -75,6 +75,53 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser when the database dies mid-C
     expect(created.PhysicalResourceId).toMatch(/^dbauth\/failed-create\//);
     expect(await db.userExists(username)).toBe(false);
     expect(await h.stackSecrets('cut-')).toEqual([]);
+  });
+
+  it('names the user it was making when the deadline comes first, so the rollback Delete removes it', async () => {
+    const username = `late_${run}`;
+    proxy.stall(firstGrant);
+
+    // 12 s left, 10 s of them kept for the answer: the grants have 2 s.
+    const created = await h.send('Create', {
+      properties: props(username),
+      logicalResourceId: 'late',
+      remainingMs: 12_000,
+    });
+
+    expect(proxy.stalls).toBeGreaterThan(0);
+    expect(created.Status).toBe('FAILED');
+    expect(created.Reason).toMatch(/timed out.*the rollback Delete removes it/);
+    expect(created.PhysicalResourceId).toBe(`dbauth/${db.family}/${db.host}/${proxy.port}/${username}`);
+    proxy.revive();
+    const rollback = await h.send('Delete', {
+      properties: props(username),
+      physicalResourceId: created.PhysicalResourceId,
+      logicalResourceId: 'late',
+    });
+    expect(rollback.Status).toBe('SUCCESS');
+    expect(await db.userExists(username)).toBe(false);
+    for (const name of await h.stackSecrets('late-')) expect(await secretStore().find(name)).toBeUndefined();
+  });
+
+  it('keeps the secret of an adopted user whose Create failed: it holds the only copy of the new password', async () => {
+    const username = `adopted_${run}`;
+    await db.createLogin(h.master, username, `adopted-pw-${run}`);
+    h.remember(`adopted-pw-${run}`);
+    proxy.dieOn(firstGrant, { stayDown: false });
+
+    const created = await h.send('Create', {
+      properties: { ...props(username), AdoptExistingUser: 'true' },
+      logicalResourceId: 'adopted',
+    });
+
+    expect(created.Status).toBe('FAILED');
+    expect(created.Reason).toMatch(/existed before and its password may have changed: secret \S+ keeps it/);
+    expect(created.PhysicalResourceId).toMatch(/^dbauth\/failed-create\//);
+    const [name] = await h.stackSecrets('adopted-');
+    const kept = await secretStore().find(name ?? '');
+    expect(kept).toBeDefined();
+    const login = await h.storedLogin(kept?.arn ?? '');
+    expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
   });
 
   it('prints no password it used', () => {

@@ -7,6 +7,7 @@ import { OutputCapture } from './support/capture';
 import { TEST_DATABASES, type TestDatabase, type TestMaster } from './support/databases';
 import { lambdaContext } from './support/deps';
 import { testEnv } from './support/env';
+import { EventQueue } from './support/event-queue';
 import { FaultProxy } from './support/fault-proxy';
 import { HoldingHttpProxy } from './support/holding-http-proxy';
 import { createRotatableUser, logsIn, rotateDeps, rotateHandler, secretAt } from './support/rotation';
@@ -165,11 +166,15 @@ const adminPassword = (db: TestDatabase) =>
 
 describe('a rotation step whose Secrets Manager call is never answered', () => {
   const proxy = new HoldingHttpProxy(new URL(testEnv.aws.endpoint));
+  const events = new EventQueue();
 
-  beforeAll(() => proxy.start());
+  beforeAll(async () => {
+    await proxy.start();
+    await events.start();
+  });
   afterAll(() => proxy.stop());
 
-  it('fails within its deadline, saying so', async () => {
+  it('fails within its deadline, saying so, and reports Rotation Failed', async () => {
     const [db] = TEST_DATABASES;
     if (!db) throw new Error('no test database');
     const master = await db.createMaster();
@@ -178,7 +183,7 @@ describe('a rotation step whose Secrets Manager call is never answered', () => {
       makeSecretsManagerClient({ endpoint: proxy.endpoint, region: testEnv.aws.region }),
     );
     const handler = rotateHandler({
-      ...rotateDeps({ env: { DBAUTH_DEADLINE_MARGIN_MS: String(MARGIN_MS) } }),
+      ...rotateDeps({ env: { DBAUTH_DEADLINE_MARGIN_MS: String(MARGIN_MS) }, busName: events.busName }),
       store,
     });
     proxy.holding = 'secretsmanager.DescribeSecret';
@@ -193,5 +198,13 @@ describe('a rotation step whose Secrets Manager call is never answered', () => {
     expect(proxy.heldCount).toBeGreaterThan(0);
     expect(held.error?.message).toMatch(/rotation step createSecret did not finish within the \d+ ms left/);
     expect(held.ms).toBeLessThan(REMAINING_MS - 500);
+    const failed = (await events.drain()).filter((event) => event['detail-type'] === 'Rotation Failed');
+    expect(failed.map((event) => event.detail)).toEqual([
+      expect.objectContaining({
+        secretArn: user.secretArn,
+        step: 'createSecret',
+        reason: held.error?.message,
+      }),
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import {
   beforeDeadline,
   DeadlineExceededError,
   DeadlinePassedError,
+  statementLimitMs,
   timeoutsWithin,
   within,
 } from '../../lib/deadline';
@@ -40,11 +41,17 @@ describe('within', () => {
 describe('timeoutsWithin', () => {
   it('caps the database timeouts at the time left, and hands over the signal', () => {
     const signal = new AbortController().signal;
+    const before = Date.now();
     expect(timeoutsWithin({ connectMs: 5000, statementMs: 10000 }, 7000.6, signal)).toEqual({
       connectMs: 5000,
       statementMs: 7000,
       abort: signal,
+      deadlineAt: expect.any(Number),
     });
+    const { deadlineAt } = timeoutsWithin({ connectMs: 5000, statementMs: 10000 }, 7000, signal);
+    expect(deadlineAt).toBeGreaterThanOrEqual(before + 7000);
+    expect(statementLimitMs({ statementMs: 10000, deadlineAt: Date.now() + 2500 })).toBeLessThanOrEqual(2500);
+    expect(statementLimitMs({ statementMs: 10000, deadlineAt: Date.now() - 5 })).toBe(1);
     expect(timeoutsWithin({ connectMs: 5000, statementMs: 10000 }, 0, signal)).toMatchObject({
       connectMs: 1,
       statementMs: 1,
