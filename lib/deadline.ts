@@ -106,3 +106,19 @@ export function timeoutsForCleanup(timeouts: Timeouts, capMs = 5000): Timeouts {
     statementMs: Math.min(timeouts.statementMs, capMs),
   };
 }
+
+/** Whether `promise` resolves within `ms` (a rejection or a late answer is no). */
+export async function resolvesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

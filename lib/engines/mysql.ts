@@ -12,7 +12,7 @@ import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
 import { account, type Flavour, type Statement } from './mysql-statements';
 import * as sql from './mysql-statements';
 import { parseGrants, syncStatements } from './mysql-grants';
-import { statementLimitMs } from '../deadline';
+import { resolvesWithin, statementLimitMs } from '../deadline';
 import { asDriverError, driverFailure, loadDriver, sslOf, whyUnreachable } from './mysql-driver';
 
 /**
@@ -154,16 +154,7 @@ class MysqlSession implements EngineSession {
 
   async close(): Promise<void> {
     this.limits.abort?.removeEventListener('abort', this.onAbort);
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      this.connection.end().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_MS))),
-    ]);
-    clearTimeout(timer);
-    if (!ended) this.connection.destroy();
+    if (!(await resolvesWithin(this.connection.end(), CLOSE_MS))) this.connection.destroy();
   }
 
   /**

@@ -10,7 +10,7 @@ import {
 } from './errors';
 import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
 import * as sql from './postgresql-statements';
-import { statementLimitMs } from '../deadline';
+import { resolvesWithin, statementLimitMs } from '../deadline';
 import { tlsOptions } from './tls';
 
 const MAX_IDENTIFIER = 63;
@@ -222,16 +222,7 @@ class PostgresSession implements EngineSession {
   // pg's end() waits for the server to close its side, which a stalled network never does.
   async close(): Promise<void> {
     this.abort?.removeEventListener('abort', this.onAbort);
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      this.client.end().then(
-        () => true,
-        () => true,
-      ),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_MS))),
-    ]);
-    clearTimeout(timer);
-    if (!ended) destroy(this.client);
+    if (!(await resolvesWithin(this.client.end(), CLOSE_MS))) destroy(this.client);
   }
 
   /**
