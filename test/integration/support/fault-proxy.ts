@@ -59,7 +59,11 @@ export class FaultProxy {
       client.destroy();
       return;
     }
-    if (this.stalled) return; // accepted, never answered
+    // Accepted, never answered; what the client sends is read and dropped, so its close is seen.
+    if (this.stalled) {
+      client.resume();
+      return;
+    }
     const upstream = connect(this.target);
     this.sockets.add(upstream);
     upstream.on('error', () => client.destroy());
@@ -88,7 +92,7 @@ export class FaultProxy {
     });
   }
 
-  /** How many connections are open through the proxy now (client sides). */
+  /** How many sockets (either side of a connection) are open through the proxy now. */
   get open(): number {
     return [...this.sockets].filter((socket) => !socket.destroyed).length;
   }
