@@ -80,12 +80,20 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser when the database dies mid-C
   it('names the user it was making when the deadline comes first, so the rollback Delete removes it', async () => {
     const username = `late_${run}`;
     proxy.stall(firstGrant);
+    // The Create's work goes on after its answer (as in a Lambda that is not frozen yet) and
+    // ends with the removal of its secret: the test waits for that before it ends.
+    const store = secretStore();
+    const remove = store.delete.bind(store);
+    const cleanedUp = new Promise<void>((resolve) => {
+      store.delete = (id, options) => remove(id, options).finally(() => options.force && resolve());
+    });
 
     // 12 s left, 10 s of them kept for the answer: the grants have 2 s.
     const created = await h.send('Create', {
       properties: props(username),
       logicalResourceId: 'late',
       remainingMs: 12_000,
+      deps: { store },
     });
 
     expect(proxy.stalls).toBeGreaterThan(0);
@@ -99,6 +107,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser when the database dies mid-C
       logicalResourceId: 'late',
     });
     expect(rollback.Status).toBe('SUCCESS');
+    await cleanedUp;
     expect(await db.userExists(username)).toBe(false);
     for (const name of await h.stackSecrets('late-')) expect(await secretStore().find(name)).toBeUndefined();
   });

@@ -1,5 +1,11 @@
 import './support/env';
-import { putSecret } from './support/aws';
+import { makeHandler as makeSecretEventsHandler } from '../../handlers/secret-events';
+import { makeSecretsManagerClient } from '../../lib/aws/clients';
+import { putSecret, secretStore } from './support/aws';
+import { lambdaContext } from './support/deps';
+import { testEnv } from './support/env';
+import { HoldingHttpProxy } from './support/holding-http-proxy';
+import { secretEvent, secretEventsDeps } from './support/secret-events';
 import { TEST_DATABASES } from './support/databases';
 import { CustomResourceHarness } from './support/harness';
 import { uniqueSuffix } from './support/postgres';
@@ -94,3 +100,56 @@ describe.each(TEST_DATABASES)(
     });
   },
 );
+
+describe('the custom resource and the secret events function when Secrets Manager never answers', () => {
+  const h = new CustomResourceHarness('held');
+  const proxy = new HoldingHttpProxy(new URL(testEnv.aws.endpoint));
+
+  beforeAll(async () => {
+    await h.setUp();
+    await proxy.start();
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await h.tearDown();
+  });
+  afterEach(() => (proxy.holding = undefined));
+
+  const heldStore = () =>
+    secretStore(makeSecretsManagerClient({ endpoint: proxy.endpoint, region: testEnv.aws.region }));
+
+  it('answers FAILED before the Lambda deadline when CreateSecret is never answered, and makes no user', async () => {
+    const username = `held_${uniqueSuffix()}`;
+    proxy.holding = 'secretsmanager.CreateSecret';
+    const started = Date.now();
+
+    const response = await h.send('Create', {
+      properties: h.props(username),
+      logicalResourceId: 'held',
+      remainingMs: 8000,
+      deps: { responseMarginMs: 3000, store: heldStore() },
+    });
+
+    expect(proxy.heldCount).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/timed out/);
+    expect(await h.db.userExists(username)).toBe(false);
+  });
+
+  it('ends a secret event before the Lambda deadline when DescribeSecret is never answered', async () => {
+    proxy.holding = 'secretsmanager.DescribeSecret';
+    const handle = makeSecretEventsHandler({
+      ...secretEventsDeps({}),
+      store: heldStore(),
+      deadlineMarginMs: 2000,
+    });
+    const started = Date.now();
+    const secretArn = await putSecret({ username: 'nobody' }, { 'dbauth:master': h.masterArn });
+
+    await expect(
+      handle(secretEvent('create-secret', { secretArn, masterArn: h.masterArn }), lambdaContext(6000)),
+    ).rejects.toThrow(/did not finish within the \d+ ms left before the function deadline/);
+    expect(Date.now() - started).toBeLessThan(6000);
+  });
+});
