@@ -264,6 +264,18 @@ describe('packaged CloudFormation template', () => {
     expect(outputs.RotationFunctionArn?.Export?.Name).toBe('dbauth-dev-RotationFunctionArn');
   });
 
+  it('lets every function that looks up who holds a user list secrets by tag (adoption, Delete, tag path)', () => {
+    for (const handler of ['handlers/custom-resource.handler', 'handlers/secret-events.handler']) {
+      const fn = template.Resources[functionIdByHandler(template, handler)];
+      const role = JSON.stringify(fn?.Properties?.Role).match(/"([A-Za-z0-9]+Role)"/)?.[1] ?? '';
+      const listing = statementsOf(template).filter(
+        ({ where, statement }) =>
+          where.startsWith(`${role}/`) && granted(statement, ['secretsmanager:ListSecrets']).length > 0,
+      );
+      expect(listing.length).toBeGreaterThan(0);
+    }
+  });
+
   it('gives each function its own zip holding its own handler, and its own role', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(2);
