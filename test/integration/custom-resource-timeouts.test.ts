@@ -137,6 +137,22 @@ describe('the custom resource and the secret events function when Secrets Manage
     expect(await h.db.userExists(username)).toBe(false);
   });
 
+  it("fails a Secrets Manager call at the client's request timeout, instead of waiting on", async () => {
+    proxy.holding = 'secretsmanager.DescribeSecret';
+    const client = makeSecretsManagerClient({
+      endpoint: proxy.endpoint,
+      region: testEnv.aws.region,
+      requestTimeoutMs: 1000,
+      maxAttempts: 1,
+    });
+    const started = Date.now();
+
+    await expect(secretStore(client).describe(h.masterArn)).rejects.toThrow(
+      /Secrets Manager DescribeSecret on .* failed: TimeoutError/,
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('ends a secret event before the Lambda deadline when DescribeSecret is never answered', async () => {
     proxy.holding = 'secretsmanager.DescribeSecret';
     const handle = makeSecretEventsHandler({
