@@ -46,7 +46,6 @@ interface SessionLimits {
 
 class MysqlSession implements EngineSession {
   readonly grantScope = 'database';
-  private readonly statementMs: number;
 
   constructor(
     private readonly connection: Connection,
@@ -57,7 +56,6 @@ class MysqlSession implements EngineSession {
     private readonly flavour: Flavour,
     private readonly limits: SessionLimits,
   ) {
-    this.statementMs = limits.statementMs;
     limits.abort?.addEventListener('abort', this.onAbort, { once: true });
   }
 
@@ -200,8 +198,7 @@ class MysqlSession implements EngineSession {
    */
   private bounded(statement: string): string {
     if (this.flavour !== 'mariadb' || this.limits.deadlineAt === undefined) return statement;
-    const seconds =
-      statementLimitMs({ statementMs: this.statementMs, deadlineAt: this.limits.deadlineAt }) / 1000;
+    const seconds = statementLimitMs(this.limits) / 1000;
     return `SET STATEMENT max_statement_time = ${seconds.toFixed(3)} FOR ${statement}`;
   }
 
@@ -209,7 +206,7 @@ class MysqlSession implements EngineSession {
     try {
       await this.connection.query({
         sql: this.bounded(statement.sql),
-        timeout: this.statementMs + ANSWER_GRACE_MS,
+        timeout: this.limits.statementMs + ANSWER_GRACE_MS,
       });
     } catch (error) {
       const errno = asDriverError(error).errno;
@@ -227,7 +224,7 @@ class MysqlSession implements EngineSession {
       const [rows] = await this.connection.query({
         sql: text,
         values,
-        timeout: this.statementMs + ANSWER_GRACE_MS,
+        timeout: this.limits.statementMs + ANSWER_GRACE_MS,
       });
       return rows as T[];
     } catch (error) {
@@ -240,7 +237,7 @@ class MysqlSession implements EngineSession {
     if (typeof asDriverError(error).sqlState !== 'string') await this.abandon();
     if (this.limits.abort?.aborted)
       return new DatabaseError(`${what} stopped: the function deadline passed`, 'Deadline');
-    return driverFailure(error, what, showMessage, this.statementMs);
+    return driverFailure(error, what, showMessage, this.limits.statementMs);
   }
 }
 

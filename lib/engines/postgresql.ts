@@ -89,17 +89,12 @@ function destroy(client: Client): void {
 class PostgresSession implements EngineSession {
   readonly grantScope = 'schema';
 
-  private readonly statementMs: number;
-  private readonly abort: AbortSignal | undefined;
-
   constructor(
     private readonly client: Client,
     readonly username: string,
     private readonly timeouts: Timeouts,
   ) {
-    this.statementMs = timeouts.statementMs;
-    this.abort = timeouts.abort;
-    this.abort?.addEventListener('abort', this.onAbort, { once: true });
+    timeouts.abort?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   /**
@@ -221,7 +216,7 @@ class PostgresSession implements EngineSession {
 
   // pg's end() waits for the server to close its side, which a stalled network never does.
   async close(): Promise<void> {
-    this.abort?.removeEventListener('abort', this.onAbort);
+    this.timeouts.abort?.removeEventListener('abort', this.onAbort);
     if (!(await resolvesWithin(this.client.end(), CLOSE_MS))) destroy(this.client);
   }
 
@@ -274,9 +269,9 @@ class PostgresSession implements EngineSession {
   /** Our error for a failed statement; a connection that lost its answer is closed for good. */
   private failed(error: unknown, what: string, showMessage: boolean): DatabaseError {
     if (!isServerError(error)) destroy(this.client);
-    if (this.abort?.aborted)
+    if (this.timeouts.abort?.aborted)
       return new DatabaseError(`${what} stopped: the function deadline passed`, 'Deadline');
-    return driverFailure(error, what, showMessage, this.statementMs);
+    return driverFailure(error, what, showMessage, this.timeouts.statementMs);
   }
 }
 
