@@ -3,7 +3,7 @@
  *
  * The server matrix: the whole integration suite runs on PostgreSQL 15 with MariaDB, and on
  * PostgreSQL 17 (RDS's default major); the suites that exercise the engine through every entry
- * point (contract, custom resource, rotation, tagged secrets, versions) run on 16 and 18 too.
+ * point (contract, custom resource, rotation, tagged secrets, versions, consent) run on 16 and 18 too.
  * Each PostgreSQL project names its server, and its global setup checks that the server on
  * that port really is that major. */
 const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
@@ -22,6 +22,7 @@ const EVERY_MAJOR = [
   'rotation-*',
   'secret-events',
   'postgresql-versions',
+  'consent',
 ].map((name) => `<rootDir>/test/integration/${name}.test.ts`);
 
 function postgresProject(major, defaultPort, testMatch) {

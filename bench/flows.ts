@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mysql } from '../lib/engines/mysql';
 import { postgresql } from '../lib/engines/postgresql';
 import type { TestDatabase } from '../test/integration/support/databases';
 import { makeHandler } from '../handlers/custom-resource';
 import { customResourceDeps, lambdaContext } from '../test/integration/support/deps';
-import { cfnEvent } from '../test/integration/support/cfn-events';
+import { cfnEvent, testStackId } from '../test/integration/support/cfn-events';
 import type { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { uniqueSuffix } from '../test/integration/support/postgres';
 import {
@@ -133,7 +132,7 @@ export async function measureCustomResource(
       Username: `bench_${uniqueSuffix()}`,
       Database: master.database,
     };
-    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/bench/${randomUUID()}`;
+    const stackId = testStackId('bench');
     const response = await counted(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
     if (response.Status !== 'SUCCESS') throw new Error(`Create failed: ${response.Reason}`);
     created.push({ id: response.PhysicalResourceId, properties, stackId });

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { makeHandler } from '../handlers/custom-resource';
-import { cfnEvent } from '../test/integration/support/cfn-events';
+import { cfnEvent, testStackId } from '../test/integration/support/cfn-events';
 import type { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { customResourceDeps, lambdaContext } from '../test/integration/support/deps';
 import type { TestDatabase } from '../test/integration/support/databases';
@@ -112,7 +111,7 @@ export async function measureScale(
         Username: `scale_${uniqueSuffix()}`,
         Database: master.database,
       };
-      const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/scale/${randomUUID()}`;
+      const stackId = testStackId('scale');
       const response = await handler(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
       if (response.Status !== 'SUCCESS') throw new Error(response.Reason);
       secrets.push(response.Data?.SecretArn ?? '');

@@ -16,10 +16,15 @@ export interface Settings {
   eventBusName?: string;
   /** MySQL family: the host part of the accounts dbauth manages; the engine defaults to `%`. */
   mysqlUserHost?: string;
+  /** Names of the secrets dbauth writes start with this; its roles may write nowhere else. */
+  secretNamePrefix: string;
 }
 
 // Characters that break connection strings, .pgpass files, shells or either engine's quoting.
 export const DEFAULT_EXCLUDED_CHARACTERS = ' :/@"\'\\`%$&;#?=[]{}<>|^~,';
+
+/** Where dbauth's secrets live unless the deployment says otherwise (`SecretNamePrefix`). */
+export const DEFAULT_SECRET_NAME_PREFIX = 'dbauth/';
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(env[name]);
@@ -64,5 +69,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     deadlineMarginMs: int(env, 'DBAUTH_DEADLINE_MARGIN_MS', 3000),
     ...(env.DBAUTH_EVENT_BUS ? { eventBusName: env.DBAUTH_EVENT_BUS } : {}),
     ...(env.DBAUTH_MYSQL_USER_HOST ? { mysqlUserHost: env.DBAUTH_MYSQL_USER_HOST } : {}),
+    secretNamePrefix: env.DBAUTH_SECRET_NAME_PREFIX || DEFAULT_SECRET_NAME_PREFIX,
   };
 }

@@ -8,13 +8,14 @@
  */
 import '../test/integration/support/env';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { secretStore, secretsClient } from '../test/integration/support/aws';
+import { putMaster, secretStore, secretsClient } from '../test/integration/support/aws';
+import { postgres } from '../test/integration/support/databases';
 import { secretEvent, secretEventsHandler } from '../test/integration/support/secret-events';
 import { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { cfnEvent } from '../test/integration/support/cfn-events';
 import { customResourceHandler, lambdaContext } from '../test/integration/support/deps';
 import { motoRotationFunctionArn } from '../test/integration/support/lambda';
-import { createPgMaster, putPgMasterSecret, pgTry, uniqueSuffix } from '../test/integration/support/postgres';
+import { createPgMaster, pgTry, uniqueSuffix } from '../test/integration/support/postgres';
 import { rotate } from '../test/integration/support/rotation';
 import { parseAppSecret } from '../lib/secrets/secret-value';
 import { randomUUID } from 'node:crypto';
@@ -25,9 +26,18 @@ async function main(): Promise<void> {
   const server = new CfnResponseServer();
   await server.start();
   const master = await createPgMaster();
-  const masterArn = await putPgMasterSecret(master);
+  // The database's owner names whom its master serves: the demo team's stacks and secrets.
+  const consent = {
+    'dbauth:allow-stacks': 'demo-',
+    'dbauth:allow-secrets': 'dbauth/demo/',
+    'dbauth:max-grants': 'readwrite',
+  };
+  const masterArn = await putMaster(postgres.masterSecretValue(master), consent);
+  console.log(`Master  -> consent tags ${JSON.stringify(consent)}`);
   const handler = customResourceHandler({ rotationLambdaArn: await motoRotationFunctionArn() });
-  const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/demo/${randomUUID()}`;
+  const stackArn = (name: string) =>
+    `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/${randomUUID()}`;
+  const stackId = stackArn('demo-app');
   const properties = {
     MasterSecretArn: masterArn,
     Username: `demo_app_${uniqueSuffix()}`,
@@ -35,6 +45,13 @@ async function main(): Promise<void> {
     Grants: 'readwrite',
     Rotation: { Strategy: 'alternating', AutomaticallyAfterDays: '30' },
   };
+
+  // Another team's stack names the same master: refused, nothing made.
+  const refused = await handler(
+    cfnEvent('Create', server, { properties, stackId: stackArn('other-team-app') }),
+    lambdaContext(),
+  );
+  console.log(`Create  -> ${refused.Status} for stack other-team-app: ${refused.Reason}`);
 
   const created = await handler(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
   console.log(`Create  -> ${created.Status} ${created.PhysicalResourceId}`);
@@ -92,7 +109,7 @@ async function main(): Promise<void> {
 
   // The event path: what the secretEvents function does with CloudTrail's CreateSecret event.
   const tagged = `demo_tagged_${uniqueSuffix()}`;
-  const secretName = `app/demo-${uniqueSuffix()}`;
+  const secretName = `dbauth/demo/app-${uniqueSuffix()}`;
   const out = await secretsClient().send(
     new CreateSecretCommand({
       Name: secretName,

@@ -11,6 +11,7 @@ import { privilegesOf } from '../users/grants';
 import { otherHolder, refuseClaimedUser } from '../users/claims';
 import { timeoutsForCleanup } from '../deadline';
 import { changeGrants, ensureUser, removeUser } from '../users/lifecycle';
+import { refuseUnconsentedAdoption } from '../users/consent';
 import { connectAsMaster } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
 import { physicalIdOf } from './identity';
@@ -26,11 +27,18 @@ import {
 import { CreateLeftUserError } from './errors';
 import { parseProperties } from './properties';
 
+/**
+ * What a Create may do with a user that exists already: refuse it, take it over as the
+ * resource asked (`AdoptExistingUser`, with the master's `dbauth:allow-adopt` consent), or
+ * make this resource's own user a secret again (Update, after its secret was deleted).
+ */
+export type ExistingUser = 'refuse' | 'adopt' | 'own';
+
 /** Create: a new secret and user, or the same ones again when CloudFormation resends. */
 export async function createWithPlan(
   plan: Plan,
   deps: DatabaseUserDeps,
-  adoptExisting: boolean,
+  existingUser: ExistingUser,
   signal: AbortSignal,
 ): Promise<Outcome> {
   const { store } = deps;
@@ -56,12 +64,13 @@ export async function createWithPlan(
     password = stored.password;
     secret = existing;
   } else {
-    if (userExisted && !adoptExisting) {
+    if (userExisted && existingUser === 'refuse') {
       throw new InvalidInputError(
         `user ${username} already exists on ${plan.identity.host}; set AdoptExistingUser: true to manage it (its password will change)`,
       );
     }
     if (userExisted) {
+      if (existingUser === 'adopt') refuseUnconsentedAdoption(plan.consent, username);
       await refuseClaimedUser(store, { username, host: plan.master.endpoint.host });
       await session.assertCanManage(username);
     }
@@ -186,7 +195,7 @@ export async function updateWithPlan(
         'a new Username or server replaces the user, and the new user needs a new SecretName (or none, for a generated one)',
       );
     }
-    return createWithPlan(plan, deps, false, signal);
+    return createWithPlan(plan, deps, 'refuse', signal);
   }
   if (plan.props.SecretName !== old.SecretName) {
     throw new InvalidInputError(
@@ -195,7 +204,7 @@ export async function updateWithPlan(
   }
   const secret = await store.find(plan.secretName);
   // The secret was deleted behind CloudFormation's back: make it again for the same user.
-  if (!secret) return createWithPlan(plan, deps, true, signal);
+  if (!secret) return createWithPlan(plan, deps, 'own', signal);
   const current = parseAppSecret(secret.arn, await store.getString(secret.arn, { stage: AWSCURRENT }));
   const from: GrantSet = {
     database: current.dbname ?? plan.grants.database,

@@ -23,7 +23,7 @@ export async function runDatabaseUserRequest(
   try {
     outcome =
       event.RequestType === 'Create'
-        ? await createWithPlan(plan, deps, props.AdoptExistingUser, signal)
+        ? await createWithPlan(plan, deps, props.AdoptExistingUser ? 'adopt' : 'refuse', signal)
         : await updateWithPlan(plan, event, deps, signal);
   } finally {
     await plan.master.session.close();

@@ -2,7 +2,8 @@ import { DETAIL_TYPES } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
 import { TAGS } from '../secrets/tags';
 import { removeUser } from '../users/lifecycle';
-import { connectAsMaster } from '../users/master-session';
+import { consentForStack } from '../users/consent';
+import { connectAsMaster, describeMaster } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
 import { defaultSecretName, isFailedCreateId, parsePhysicalId, type UserIdentity } from './identity';
 import { managedByOf, overridesOf, type DatabaseUserDeps } from './plan';
@@ -37,12 +38,18 @@ export async function remove(
     await deleteOwnSecret(event, props, identity, deps);
     return { physicalResourceId };
   }
+  // A master that no longer serves this stack is not used, even to drop what it made: the
+  // Delete fails, saying so, and the stack's owner may retain the resource instead.
+  // Its grant ceiling does not count here: dropping takes access away.
+  const described = await describeMaster(deps, props.MasterSecretArn);
+  consentForStack(described, event.StackId, deps.accountId);
   // The id names the server the user was made on: act there, whatever the master says now.
-  const master = await connectAsMaster(deps, props.MasterSecretArn, {
-    ...overridesOf(props),
-    host: identity.host,
-    port: identity.port,
-  });
+  const master = await connectAsMaster(
+    deps,
+    described.arn,
+    { ...overridesOf(props), host: identity.host, port: identity.port },
+    { described },
+  );
   try {
     signal.throwIfAborted();
     // The clone goes too, whatever Rotation says now: it may have been made under another strategy.
@@ -76,7 +83,9 @@ async function deleteOwnSecret(
   identity: UserIdentity,
   deps: DatabaseUserDeps,
 ): Promise<string> {
-  const secretName = props.SecretName ?? defaultSecretName(event.StackId, event.LogicalResourceId, identity);
+  const secretName =
+    props.SecretName ??
+    defaultSecretName(deps.secretNamePrefix, event.StackId, event.LogicalResourceId, identity);
   const secret = await deps.store.find(secretName);
   if (!secret || secret.tags[TAGS.managedBy] !== managedByOf(event)) return secretName;
   await deps.store

@@ -33,8 +33,13 @@ export const failedCreateId = (requestId: string) => [PREFIX, FAILED_CREATE, req
 export const isFailedCreateId = (id: string | undefined) =>
   id?.startsWith(`${PREFIX}/${FAILED_CREATE}/`) === true;
 
-/** `dbauth/<stack name>/<logical id>-<hash of identity>`: stable for resends, new on replacement. */
-export function defaultSecretName(stackId: string, logicalId: string, identity: UserIdentity): string {
+/** `<prefix><stack name>/<logical id>-<hash of identity>`: stable for resends, new on replacement. */
+export function defaultSecretName(
+  prefix: string,
+  stackId: string,
+  logicalId: string,
+  identity: UserIdentity,
+): string {
   const stackName = stackId.split('/')[1] ?? 'stack';
   // The stack id carries the stack's UUID: a stack made again gets new names, not ones
   // still held by secrets scheduled for deletion.
@@ -42,5 +47,5 @@ export function defaultSecretName(stackId: string, logicalId: string, identity: 
     .update(`${stackId}|${physicalIdOf(identity)}`)
     .digest('hex')
     .slice(0, 8);
-  return `${PREFIX}/${stackName}/${logicalId}-${hash}`;
+  return `${prefix}${stackName}/${logicalId}-${hash}`;
 }

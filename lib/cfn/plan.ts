@@ -3,17 +3,25 @@ import type { GrantSet } from '../engines/engine';
 import { InvalidInputError } from '../errors';
 import type { EventPublisher } from '../events/publisher';
 import type { Password } from '../secrets/password';
-import type { PasswordPolicy, SecretStore } from '../secrets/secret-store';
+import type { PasswordPolicy, SecretDescription, SecretStore } from '../secrets/secret-store';
 import type { AppSecretValue } from '../secrets/secret-value';
 import { passwordPolicyTag } from '../secrets/password-policy-tag';
-import { TAGS } from '../secrets/tags';
-import { privilegesOf } from '../users/grants';
-import { connectAsMaster, type MasterAccess, type MasterDeps } from '../users/master-session';
+import { MANAGED_BY_STACK, TAGS } from '../secrets/tags';
+import {
+  consentForStack,
+  refuseSecretOutsidePrefix,
+  refuseStrongerGrants,
+  type Consent,
+} from '../users/consent';
+import { privilegesOf, tagList } from '../users/grants';
+import { connectAsMaster, describeMaster, type MasterAccess, type MasterDeps } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
 import { defaultSecretName, physicalIdOf, type UserIdentity } from './identity';
 import type { DatabaseUserProperties } from './properties';
 
 export interface DatabaseUserDeps extends MasterDeps {
+  /** Every secret a resource makes is named under it (`SecretNamePrefix`). */
+  secretNamePrefix: string;
   /** Where `Database User Created/Updated/Dropped` go; publishing never fails a request. */
   publisher: EventPublisher;
   /** The rotation function that `Rotation` attaches; unset where none is deployed. */
@@ -38,10 +46,27 @@ export interface Plan {
   clone: string;
   secretName: string;
   managedBy: string;
+  /** What the master lends this stack: checked before anything was read beyond its tags. */
+  consent: Consent;
 }
 
 export const managedByOf = (event: CustomResourceEvent) =>
-  `cloudformation:${event.StackId}/${event.LogicalResourceId}`;
+  `${MANAGED_BY_STACK}${event.StackId}/${event.LogicalResourceId}`;
+
+/**
+ * The master's description once it has consented to this stack (and to the grants asked):
+ * refused with nothing read beyond its tags otherwise.
+ */
+export async function masterConsentingTo(
+  event: CustomResourceEvent,
+  props: DatabaseUserProperties,
+  deps: DatabaseUserDeps,
+): Promise<{ master: SecretDescription; consent: Consent }> {
+  const master = await describeMaster(deps, props.MasterSecretArn);
+  const consent = consentForStack(master, event.StackId, deps.accountId);
+  refuseStrongerGrants(consent, privilegesOf(props.Grants));
+  return { master, consent };
+}
 
 export function overridesOf(props: DatabaseUserProperties) {
   return {
@@ -61,7 +86,10 @@ export async function planFor(
   if (props.Rotation?.Enabled && !deps.rotationLambdaArn) {
     throw new InvalidInputError('Rotation is set, but this dbauth deployment has no rotation function');
   }
-  const master = await connectAsMaster(deps, props.MasterSecretArn, overridesOf(props));
+  if (props.SecretName !== undefined)
+    refuseSecretOutsidePrefix(props.SecretName, deps.secretNamePrefix, 'SecretName');
+  const { master: described, consent } = await masterConsentingTo(event, props, deps);
+  const master = await connectAsMaster(deps, described.arn, overridesOf(props), { described });
   try {
     const { engine, endpoint } = master;
     engine.validateUsername(props.Username);
@@ -85,8 +113,11 @@ export async function planFor(
       identity,
       grants: { database: endpoint.database, schemas: props.Schemas, privileges: privilegesOf(props.Grants) },
       clone,
-      secretName: props.SecretName ?? defaultSecretName(event.StackId, event.LogicalResourceId, identity),
+      secretName:
+        props.SecretName ??
+        defaultSecretName(deps.secretNamePrefix, event.StackId, event.LogicalResourceId, identity),
       managedBy: managedByOf(event),
+      consent,
     };
   } catch (error) {
     await master.session.close();
@@ -118,8 +149,8 @@ export function tagsOf(plan: Plan): Record<string, string> {
     [TAGS.engine]: plan.master.endpoint.engine,
     [TAGS.host]: plan.master.endpoint.host,
     [TAGS.database]: plan.master.endpoint.database,
-    [TAGS.grants]: typeof props.Grants === 'string' ? props.Grants : props.Grants.join(','),
-    [TAGS.schemas]: props.Schemas.join(','),
+    [TAGS.grants]: typeof props.Grants === 'string' ? props.Grants : tagList(props.Grants),
+    [TAGS.schemas]: tagList(props.Schemas),
     [TAGS.passwordPolicy]: passwordPolicyTag({
       length: props.PasswordLength,
       ...(props.ExcludeCharacters !== undefined ? { excludeCharacters: props.ExcludeCharacters } : {}),

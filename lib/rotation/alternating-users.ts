@@ -2,7 +2,7 @@ import { CLONE_SUFFIX } from '../engines/identifiers';
 import { InvalidInputError } from '../errors';
 import { TAGS } from '../secrets/tags';
 import { connectAsMaster } from '../users/master-session';
-import { ensureSameServer, type RotationContext, type Target } from './context';
+import { ensureSameServer, masterActingFor, type RotationContext, type Target } from './context';
 import { CurrentLoginRejectedError, MasterRequiredError } from './errors';
 import { refuseForeignMaster } from '../users/master-session';
 import type { RotationStrategy } from './strategy';
@@ -57,11 +57,12 @@ export const alternatingUsers: RotationStrategy = {
       );
     }
     // The current version decides which master acts; the prefetched one counts only if it is that one.
+    const described = await masterActingFor(context, current.masterarn);
     const master = await connectAsMaster(
       context.deps,
-      current.masterarn,
+      described.arn,
       { database: target.endpoint.database },
-      current.masterarn === pending.masterarn ? prefetched : undefined,
+      current.masterarn === pending.masterarn && prefetched ? { prefetched, described } : { described },
     );
     try {
       ensureSameServer(context, target, master);

@@ -10,7 +10,8 @@ import { TAGS, type Strategy } from '../secrets/tags';
 import { resolveEndpoint } from '../users/endpoint';
 import { grantsFromTag, schemasFromTag } from '../users/grants';
 import { tryLogin } from '../users/login';
-import type { MasterDeps } from '../users/master-session';
+import { consentForRotatedSecret } from '../users/consent';
+import { describeMaster, type MasterDeps } from '../users/master-session';
 import { MasterElsewhereError, PendingVersionMissingError, RotationError } from './errors';
 
 export interface RotationDeps extends MasterDeps {
@@ -189,4 +190,17 @@ export function ensureSameServer(context: RotationContext, secretTarget: Target,
       `${masterAt.host}:${masterAt.port}`,
     );
   }
+}
+
+/**
+ * The master's description, once it still lends itself to this secret (by the stack that made
+ * it, or by its name): a secret that merely names a master does not make the master act.
+ */
+export async function masterActingFor(
+  context: RotationContext,
+  masterArn: string,
+): Promise<SecretDescription> {
+  const described = await describeMaster(context.deps, masterArn);
+  consentForRotatedSecret(described, context.secret, context.deps.accountId);
+  return described;
 }

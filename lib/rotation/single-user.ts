@@ -3,7 +3,7 @@ import { InvalidInputError } from '../errors';
 import type { AppSecretValue } from '../secrets/secret-value';
 import { TAGS } from '../secrets/tags';
 import { connectAsMaster } from '../users/master-session';
-import { ensureSameServer, type RotationContext, type Target } from './context';
+import { ensureSameServer, masterActingFor, type RotationContext, type Target } from './context';
 import { CredentialsRejectedError } from './errors';
 import type { RotationStrategy } from './strategy';
 
@@ -68,9 +68,13 @@ async function setWithMaster(
 ): Promise<void> {
   const masterArn = await permittedMaster(context, pending);
   if (!masterArn) throw new CredentialsRejectedError(context.arn, pending.username);
-  const master = await connectAsMaster(context.deps, masterArn, {
-    database: target.endpoint.database,
-  });
+  const described = await masterActingFor(context, masterArn);
+  const master = await connectAsMaster(
+    context.deps,
+    described.arn,
+    { database: target.endpoint.database },
+    { described },
+  );
   try {
     ensureSameServer(context, target, master);
     if (pending.username === master.masterUsername) {

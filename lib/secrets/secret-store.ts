@@ -19,6 +19,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SecretError, SecretNotFoundError, SecretsManagerCallError } from './errors';
 import { Password } from './password';
+import { TAG_KEY, TAG_VALUE } from './tags';
+import { InvalidInputError } from '../errors';
 
 /** A secret found by its tags (ListSecrets). */
 export interface TaggedSecret {
@@ -160,6 +162,7 @@ export class SecretStore {
   }
 
   async create(secret: NewSecret): Promise<{ arn: string; name: string }> {
+    refuseInvalidTags(secret.name, secret.tags);
     const out = await this.call('CreateSecret', secret.name, () =>
       this.client.send(
         new CreateSecretCommand({
@@ -221,6 +224,7 @@ export class SecretStore {
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
+    refuseInvalidTags(secretId, tags);
     await this.call('TagResource', secretId, () =>
       this.client.send(
         new TagResourceCommand({
@@ -365,6 +369,20 @@ async function withGarbleRetries<T>(send: () => Promise<T>): Promise<T> {
       if (!(error instanceof Error && error.name === 'SyntaxError') || attempt >= GARBLED_RETRIES)
         throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
+  }
+}
+
+/**
+ * Refuses tags Secrets Manager would refuse (moto takes any), before the call and naming the
+ * key: a value is not shown, and a half-done request is not left behind.
+ */
+function refuseInvalidTags(secretId: string, tags: Record<string, string>): void {
+  for (const [key, value] of Object.entries(tags)) {
+    if (!TAG_KEY.test(key) || key.toLowerCase().startsWith('aws:') || !TAG_VALUE.test(value)) {
+      throw new InvalidInputError(
+        `tag ${TAG_KEY.test(key) ? key : '(a key)'} of secret ${secretId} is not one Secrets Manager takes: keys and values hold letters, digits, spaces and _ . : / = + - @ only (keys up to 128 characters, values up to 256), and keys do not start with aws:`,
+      );
     }
   }
 }

@@ -23,9 +23,26 @@ export const TAGS = {
   passwordPolicy: 'dbauth:password-policy',
   /** Event-driven path: the grants and schemas dbauth applied last (`<grants>|<schemas>`), to diff from. */
   applied: 'dbauth:applied',
+  /** On a master: the stacks (stack-name prefixes, space-separated) that may declare users through it. */
+  allowStacks: 'dbauth:allow-stacks',
+  /** On a master: the secrets (name prefixes, space-separated) that may become users through their tags. */
+  allowSecrets: 'dbauth:allow-secrets',
+  /** On a master: the strongest grant it lends (a preset or space-separated privileges); readonly when absent. */
+  maxGrants: 'dbauth:max-grants',
+  /** On a master: existing users (name prefixes, space-separated) that dbauth may take over. */
+  allowAdopt: 'dbauth:allow-adopt',
 } as const;
+
+/**
+ * What a tag value may hold on AWS: letters, digits, spaces and `_ . : / = + - @`, up to 256
+ * characters (keys: the same, 1 to 128). Lists in dbauth's tags are therefore space-separated.
+ */
+export const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+export const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
 /** The `dbauth:managed-by` value of a secret managed through its tags. */
 export const MANAGED_BY_TAGS = 'tags';
+/** How the `dbauth:managed-by` value of a stack's secret starts: `cloudformation:<stack id>/<logical id>`. */
+export const MANAGED_BY_STACK = 'cloudformation:';
 
 export type Strategy = 'single' | 'alternating';

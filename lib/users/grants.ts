@@ -61,19 +61,29 @@ export function diffGrants(from: GrantSet, to: GrantSet, scope: GrantScope = 'sc
   return changes;
 }
 
-/** The schemas a `dbauth:schemas` tag names (comma-separated); `public` when there is no tag. */
+// Tag values on AWS allow no commas: dbauth writes lists space-separated, and reads commas too
+// (moto and older docs took them).
+const LIST_SEPARATOR = /[\s,]+/;
+
+/** A list as dbauth writes it in a tag value: separated by spaces. */
+export const tagList = (items: readonly string[]) => items.join(' ');
+
+/** The schemas a `dbauth:schemas` tag names (separated by spaces); `public` when there is no tag. */
 export function schemasFromTag(value: string | undefined): string[] {
   return (value ?? 'public')
-    .split(',')
+    .split(LIST_SEPARATOR)
     .map((schema) => schema.trim())
     .filter((schema) => schema.length > 0);
 }
 
-/** The grants a `dbauth:grants` tag names: a preset, or privileges separated by commas. */
+/** The grants a `dbauth:grants` tag names: a preset, or privileges separated by spaces. */
 export function grantsFromTag(value: string): Privilege[] | undefined {
   const trimmed = value.trim();
   if (trimmed in GRANT_PRESETS) return privilegesOf(trimmed as GrantPreset);
-  const list = trimmed.split(',').map((p) => p.trim().toUpperCase());
+  const list = trimmed
+    .split(LIST_SEPARATOR)
+    .filter(Boolean)
+    .map((p) => p.toUpperCase());
   if (list.length === 0 || !list.every((p): p is Privilege => (PRIVILEGES as readonly string[]).includes(p)))
     return undefined;
   return privilegesOf(list);

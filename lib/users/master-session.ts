@@ -54,21 +54,36 @@ export function refuseForeignMaster(masterSecretId: string, accountId: string | 
 }
 
 /**
+ * The master secret's description (its tags: its consent), read before its value: a master
+ * that does not consent is refused with nothing read beyond its tags.
+ */
+export async function describeMaster(deps: MasterDeps, masterSecretId: string): Promise<SecretDescription> {
+  refuseForeignMaster(masterSecretId, deps.accountId);
+  return deps.store.describe(masterSecretId);
+}
+
+/**
  * Logs in as the master user, rotation-aware. The master password is read for this call
- * only and never kept. The happy path costs one Secrets Manager call: the secret is
- * described only when its tags (RDS lookup) or its other versions are needed.
+ * only and never kept. The secret is described (tags for an RDS lookup, other versions) only
+ * when the caller has not done so already and it is needed.
  */
 export async function connectAsMaster(
   deps: MasterDeps,
   masterSecretId: string,
   overrides: EndpointOverrides = {},
-  /** The master's AWSCURRENT, when the caller read it already (in one call with others). */
-  prefetched?: SecretVersion,
+  known: {
+    /** The master's AWSCURRENT, when the caller read it already (in one call with others). */
+    prefetched?: SecretVersion;
+    /** The master's description, when the caller read it already (to check its consent). */
+    described?: SecretDescription;
+  } = {},
 ): Promise<MasterAccess> {
   refuseForeignMaster(masterSecretId, deps.accountId);
-  const current = prefetched ?? (await deps.store.getVersion(masterSecretId, { stage: AWSCURRENT }));
+  const current =
+    known.prefetched ??
+    (await deps.store.getVersion(known.described?.arn ?? masterSecretId, { stage: AWSCURRENT }));
   const masterArn = current.arn;
-  let described: SecretDescription | undefined;
+  let described = known.described;
   const describe = async () => (described ??= await deps.store.describe(masterArn));
   const first = parseMasterSecret(masterArn, current.secretString);
   // Where the database is comes from AWSCURRENT; other versions only add passwords.

@@ -1,7 +1,7 @@
 import type { Privilege } from '../engines/engine';
 import { InvalidInputError } from '../errors';
 import { TAGS, type Strategy } from '../secrets/tags';
-import { grantsFromTag, schemasFromTag } from './grants';
+import { GRANT_PRESETS, grantsFromTag, schemasFromTag, tagList } from './grants';
 
 /** What the `dbauth:*` tags of a secret ask for. */
 export interface TagConfig {
@@ -31,11 +31,11 @@ function rotationOf(value: string | undefined, defaultSchedule: string): TagConf
 export function tagConfigOf(tags: Record<string, string>, defaultSchedule: string): TagConfig | undefined {
   const masterArn = tags[TAGS.master]?.trim();
   if (!masterArn) return undefined;
-  const grantsLabel = tags[TAGS.grants]?.trim() || 'readonly';
-  const privileges = grantsFromTag(grantsLabel);
+  const asTagged = tags[TAGS.grants]?.trim() || 'readonly';
+  const privileges = grantsFromTag(asTagged);
   if (!privileges) {
     throw new InvalidInputError(
-      `tag ${TAGS.grants} must be readonly, readwrite, owner or a comma-separated privilege list`,
+      `tag ${TAGS.grants} must be readonly, readwrite, owner or privileges separated by spaces`,
     );
   }
   const strategy = tags[TAGS.strategy] ?? 'single';
@@ -44,7 +44,8 @@ export function tagConfigOf(tags: Record<string, string>, defaultSchedule: strin
   const rotation = rotationOf(tags[TAGS.rotation], defaultSchedule);
   return {
     masterArn,
-    grantsLabel,
+    // A preset as named; a list as dbauth writes lists (a tagged comma would not be accepted back).
+    grantsLabel: asTagged in GRANT_PRESETS ? asTagged : tagList(privileges),
     privileges,
     schemas: schemasFromTag(tags[TAGS.schemas]),
     ...(tags[TAGS.database] ? { database: tags[TAGS.database] } : {}),
@@ -54,11 +55,15 @@ export function tagConfigOf(tags: Record<string, string>, defaultSchedule: strin
   };
 }
 
-/** The `dbauth:applied` value for what was granted: the diff of the next change starts here. */
-export const appliedTag = (config: TagConfig) => `${config.grantsLabel}|${config.schemas.join(',')}`;
+/**
+ * The `dbauth:applied` value for what was granted, `<grants>/<schemas>` (neither holds a `/`):
+ * the diff of the next change starts here.
+ */
+export const appliedTag = (config: TagConfig) => `${tagList(config.privileges)}/${tagList(config.schemas)}`;
 
 export function parseAppliedTag(value: string | undefined): { privileges: Privilege[]; schemas: string[] } {
-  const [grants, schemas] = (value ?? '').split('|');
+  // `|` separated them before tag values were held to AWS's characters.
+  const [grants, schemas] = (value ?? '').split(/[/|]/);
   const privileges = grants ? grantsFromTag(grants) : undefined;
   return privileges && schemas !== undefined
     ? { privileges, schemas: schemasFromTag(schemas) }

@@ -13,13 +13,22 @@ import {
   type PartialSecretValue,
 } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
-import { MANAGED_BY_TAGS, TAGS } from '../secrets/tags';
+import { MANAGED_BY_STACK, MANAGED_BY_TAGS, TAGS } from '../secrets/tags';
 import { refuseClaimedUser } from './claims';
+import {
+  consentForSecret,
+  refuseSecretOutsidePrefix,
+  refuseStrongerGrants,
+  refuseUnconsentedAdoption,
+} from './consent';
+import { tagList } from './grants';
 import { changeGrants } from './lifecycle';
-import { connectAsMaster, type MasterAccess, type MasterDeps } from './master-session';
+import { connectAsMaster, describeMaster, type MasterAccess, type MasterDeps } from './master-session';
 import { appliedTag, parseAppliedTag, tagConfigOf, type TagConfig } from './tag-config';
 
 export interface TaggedSecretDeps extends MasterDeps {
+  /** dbauth writes only secrets named under it: a tagged secret must be too. */
+  secretNamePrefix: string;
   rotationLambdaArn?: string;
   defaultRotationSchedule: string;
   passwordPolicy: PasswordPolicy;
@@ -46,19 +55,28 @@ export async function reconcileTaggedSecret(
   const config = tagConfigOf(secret.tags, deps.defaultRotationSchedule);
   if (!config) return release(secret, deps);
   // A stack's secret stays the stack's: its Delete would no longer find it, and its Update would fight the tags.
-  if (secret.tags[TAGS.managedBy]?.startsWith('cloudformation:')) {
+  if (secret.tags[TAGS.managedBy]?.startsWith(MANAGED_BY_STACK)) {
     throw new InvalidInputError(
       `secret ${secret.arn} belongs to a CloudFormation stack's Custom::DatabaseUser; remove its ${TAGS.master} tag`,
     );
   }
+  // Before the secret's value is read or anything written: dbauth's prefix, then the master's consent.
+  refuseSecretOutsidePrefix(secret.name, deps.secretNamePrefix, 'secret');
+  const described = await describeMaster(deps, config.masterArn);
+  const consent = consentForSecret(described, secret.name);
+  refuseStrongerGrants(consent, config.privileges);
   const stored = await readCurrent(secret, deps);
-  const master = await connectAsMaster(deps, config.masterArn, {
-    ...((config.database ?? stored.dbname) ? { database: config.database ?? stored.dbname } : {}),
-  });
+  const master = await connectAsMaster(
+    deps,
+    described.arn,
+    { ...((config.database ?? stored.dbname) ? { database: config.database ?? stored.dbname } : {}) },
+    { described },
+  );
   try {
     const user = checkedUser(secret, config, stored, master);
     // Taking over a user that exists: not one that another secret manages (checked before any change).
     if (secret.tags[TAGS.managedBy] !== MANAGED_BY_TAGS && (await master.session.userExists(user.base))) {
+      refuseUnconsentedAdoption(consent, user.base);
       await refuseClaimedUser(deps.store, {
         username: user.base,
         host: master.endpoint.host,
@@ -273,7 +291,7 @@ async function ensureTags(
     [TAGS.username]: base,
     [TAGS.strategy]: config.strategy,
     [TAGS.grants]: config.grantsLabel,
-    [TAGS.schemas]: config.schemas.join(','),
+    [TAGS.schemas]: tagList(config.schemas),
     [TAGS.applied]: appliedTag(config),
     [TAGS.engine]: full.engine,
     [TAGS.host]: full.host,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { SecretStore } from '../../lib/secrets/secret-store';
 import { secretsClient, secretStore } from './support/aws';
 import { CfnResponseServer } from './support/cfn-server';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { createPgMaster, pgRoleExists, putPgMasterSecret, uniqueSuffix } from './support/postgres';
 import { createRotatableUser, logsIn, rotate, rotateDeps, rotateHandler, secretAt } from './support/rotation';
@@ -84,7 +84,7 @@ describe('AWS faults moto cannot produce', () => {
     const response = await handler(
       cfnEvent('Create', server, {
         properties: { MasterSecretArn: masterArn, Username: username, Database: master.database },
-        stackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/faults/${randomUUID()}`,
+        stackId: testStackId('faults'),
       }),
       lambdaContext(),
     );

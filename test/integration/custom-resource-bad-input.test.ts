@@ -1,10 +1,10 @@
 import './support/env';
 import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { randomUUID } from 'node:crypto';
-import { allSecretNames, putSecret } from './support/aws';
+import { allSecretNames, putMaster } from './support/aws';
 import { OutputCapture } from './support/capture';
 import { CfnResponseServer } from './support/cfn-server';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 
 describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and changes nothing on $name', (db) => {
@@ -35,10 +35,10 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and change
       for (const name of watched) if (name && (await db.userExists(name))) present.push(name);
       return present;
     };
-    const secretsOfBad = async () => await allSecretNames('dbauth/bad/');
+    const secretsOfBad = async () => await allSecretNames('dbauth/dbauth-test-bad/');
     const [rolesBefore, secretsBefore] = [await presentRoles(), await secretsOfBad()];
     const requestId = randomUUID();
-    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/bad/${randomUUID()}`;
+    const stackId = testStackId('bad');
     const response = await customResourceHandler()(
       cfnEvent('Create', server, { properties, requestId, stackId }),
       lambdaContext(),
@@ -90,6 +90,17 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and change
       /master user/,
     );
     expect(await createFails({ MasterSecretArn: masterArn, Username: db.adminUser })).toMatch(/reserved/);
+  });
+
+  it('refuses a tag Secrets Manager would refuse (a comma in a value), naming its key, before anything is made', async () => {
+    const reason = await createFails({
+      MasterSecretArn: masterArn,
+      Username: 'tagged_user',
+      Database: master.database,
+      Tags: [{ Key: 'owners', Value: 'team-a,team-b' }],
+    });
+    expect(reason).toContain('tag owners of secret');
+    expect(reason).toContain('is not one Secrets Manager takes');
   });
 
   it('names missing properties', async () => {
@@ -149,14 +160,14 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser refuses bad input and change
   });
 
   it('says when no version of the master secret logs in', async () => {
-    const wrongArn = await putSecret(db.masterSecretValue(master, 'wrong-master-password-sentinel'));
+    const wrongArn = await putMaster(db.masterSecretValue(master, 'wrong-master-password-sentinel'));
     expect(await createFails({ MasterSecretArn: wrongArn, Username: 'ok_user' })).toMatch(
       /no version of master secret/,
     );
   });
 
   it('fails fast and clearly when the database port is closed', async () => {
-    const closed = await putSecret({ ...db.masterSecretValue(master), port: 1 });
+    const closed = await putMaster({ ...db.masterSecretValue(master), port: 1 });
     expect(await createFails({ MasterSecretArn: closed, Username: 'ok_user' })).toMatch(/unreachable/);
   });
 

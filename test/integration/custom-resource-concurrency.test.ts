@@ -1,7 +1,6 @@
 import './support/env';
-import { randomUUID } from 'node:crypto';
 import { CfnResponseServer } from './support/cfn-server';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { TEST_DATABASES } from './support/databases';
 import { uniqueSuffix } from './support/postgres';
@@ -17,7 +16,7 @@ describe.each(TEST_DATABASES)(
       const master = await db.createMaster();
       const masterArn = await db.putMasterSecret(master);
       const handler = customResourceHandler();
-      const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/parallel/${randomUUID()}`;
+      const stackId = testStackId('parallel');
       const usernames = Array.from({ length: 10 }, () => `parallel_${uniqueSuffix()}`);
       // CloudFormation creates independent resources concurrently; PostgreSQL refuses concurrent
       // GRANTs on one schema ("tuple concurrently updated") unless they take turns.

@@ -1,8 +1,7 @@
 import './support/env';
-import { randomUUID } from 'node:crypto';
 import { EventBridgePublisher } from '../../lib/events/publisher';
 import { CfnResponseServer } from './support/cfn-server';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { EventQueue, eventBridgeClient } from './support/event-queue';
 import { createPgMaster, putPgMasterSecret, uniqueSuffix } from './support/postgres';
@@ -27,7 +26,7 @@ describe('Custom::DatabaseUser publishes what it did', () => {
       }),
     });
     const username = `events_${uniqueSuffix()}`;
-    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/events/${randomUUID()}`;
+    const stackId = testStackId('events');
     const properties = { MasterSecretArn: masterArn, Username: username, Database: master.database };
     const created = await handler(cfnEvent('Create', server, { properties, stackId }), lambdaContext());
     const physicalResourceId = created.PhysicalResourceId;

@@ -1,5 +1,5 @@
 import './support/env';
-import { putSecret, secretStore } from './support/aws';
+import { adoptConsent, putMaster, secretStore } from './support/aws';
 import { TEST_DATABASES } from './support/databases';
 import { FaultProxy } from './support/fault-proxy';
 import { CustomResourceHarness } from './support/harness';
@@ -16,7 +16,10 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser when the database dies mid-C
   beforeAll(async () => {
     await h.setUp();
     await proxy.start();
-    masterArn = await putSecret({ ...db.masterSecretValue(h.master), port: proxy.port });
+    masterArn = await putMaster(
+      { ...db.masterSecretValue(h.master), port: proxy.port },
+      adoptConsent('adopted_'),
+    );
   });
   afterAll(async () => {
     await proxy.stop();

@@ -1,9 +1,8 @@
 import './support/env';
 import { TEST_DATABASES, type TestMaster } from './support/databases';
-import { randomUUID } from 'node:crypto';
 import { secretStore } from './support/aws';
 import { CfnResponseServer } from './support/cfn-server';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { uniqueSuffix } from './support/postgres';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
@@ -13,7 +12,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser grants on $name', (db) => {
   let master: TestMaster;
   let masterArn: string;
   const run = uniqueSuffix();
-  const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/grants/${randomUUID()}`;
+  const stackId = testStackId('grants');
 
   beforeAll(async () => {
     await server.start();

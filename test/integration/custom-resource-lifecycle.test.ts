@@ -2,7 +2,7 @@ import './support/env';
 import { TEST_DATABASES } from './support/databases';
 import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { putSecret, secretsClient } from './support/aws';
+import { adoptConsent, putMaster, secretsClient } from './support/aws';
 import { CustomResourceHarness } from './support/harness';
 import { uniqueSuffix } from './support/postgres';
 
@@ -98,7 +98,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
     // A master of its own: this test makes its password wrong.
     const master = await db.createMaster();
     h.remember(master.password);
-    const masterArn = await putSecret(db.masterSecretValue(master));
+    const masterArn = await putMaster(db.masterSecretValue(master));
     const username = `taken_${run}`;
     const takenPassword = `taken-pw-${randomUUID()}`;
     h.remember(takenPassword);
@@ -129,7 +129,8 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
   it('AdoptExistingUser takes over a user nobody manages, never one another secret manages', async () => {
     const master = await db.createMaster();
     h.remember(master.password);
-    const masterArn = await putSecret(db.masterSecretValue(master));
+    // The database's owner lets dbauth take over users named adopted_...
+    const masterArn = await putMaster(db.masterSecretValue(master), adoptConsent('adopted_'));
     const username = `adopted_${run}`;
     const oldPassword = `adopted-pw-${randomUUID()}`;
     h.remember(oldPassword);

@@ -2,7 +2,7 @@ import './support/env';
 import { TEST_DATABASES } from './support/databases';
 import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { putSecret, secretsClient } from './support/aws';
+import { putMaster, secretsClient } from './support/aws';
 import { CustomResourceHarness } from './support/harness';
 import { uniqueSuffix } from './support/postgres';
 
@@ -62,14 +62,14 @@ describe.each(TEST_DATABASES)(
     }
 
     it('falls back to AWSPENDING when AWSCURRENT does not log in', async () => {
-      const masterArn = await putSecret(masterValue(wrongPassword()));
+      const masterArn = await putMaster(masterValue(wrongPassword()));
       await putVersion(masterArn, h.master.password, ['AWSPENDING']);
       expect(await stagesOf(masterArn)).toEqual(['AWSCURRENT', 'AWSPENDING']);
       await createAndDeleteWith(masterArn, `pending_${run}`);
     });
 
     it('falls back to AWSPREVIOUS when AWSCURRENT does not log in', async () => {
-      const masterArn = await putSecret(masterValue(h.master.password));
+      const masterArn = await putMaster(masterValue(h.master.password));
       // A new AWSCURRENT the database never got; the right one becomes AWSPREVIOUS.
       await putVersion(masterArn, wrongPassword());
       expect(await stagesOf(masterArn)).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
@@ -77,7 +77,7 @@ describe.each(TEST_DATABASES)(
     });
 
     it('fails naming the stages it tried when none logs in', async () => {
-      const masterArn = await putSecret(masterValue(wrongPassword()));
+      const masterArn = await putMaster(masterValue(wrongPassword()));
       await putVersion(masterArn, wrongPassword(), ['AWSPENDING']);
       const response = await h.send('Create', {
         properties: { MasterSecretArn: masterArn, Username: `nobody_${run}`, Database: h.master.database },

@@ -1,8 +1,7 @@
 import './support/env';
 import { TEST_DATABASES, type TestMaster } from './support/databases';
-import { randomUUID } from 'node:crypto';
 import { CfnResponseServer } from './support/cfn-server';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { motoRotationFunctionArn } from './support/lambda';
 import { uniqueSuffix } from './support/postgres';
@@ -35,7 +34,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser with Rotation, then rotated 
   it('attaches the rotation function, rotates with alternating users, and drops both logins on delete', async () => {
     const handler = customResourceHandler({ rotationLambdaArn: rotationArn });
     const username = `rot_${uniqueSuffix()}`;
-    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/rotation/${randomUUID()}`;
+    const stackId = testStackId('rotation');
     const properties = {
       MasterSecretArn: masterArn,
       Username: username,

@@ -1,12 +1,11 @@
 import './support/env';
 import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { CfnResponseServer } from './support/cfn-server';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { uniqueSuffix } from './support/postgres';
 import { secretStore } from './support/aws';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
-import { randomUUID } from 'node:crypto';
 
 describe.each(TEST_DATABASES)('Custom::DatabaseUser on $name (smoke)', (db) => {
   const server = new CfnResponseServer();
@@ -23,7 +22,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser on $name (smoke)', (db) => {
   it('creates a user that logs in with the stored password, then drops it on delete', async () => {
     const handler = customResourceHandler();
     const username = `smoke_${uniqueSuffix()}`;
-    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/smoke/${randomUUID()}`;
+    const stackId = testStackId('smoke');
     const properties = {
       MasterSecretArn: masterArn,
       Username: username,

@@ -1,7 +1,7 @@
 import './support/env';
 import { makeHandler as makeSecretEventsHandler } from '../../handlers/secret-events';
 import { makeSecretsManagerClient } from '../../lib/aws/clients';
-import { putSecret, secretStore } from './support/aws';
+import { putMaster, putSecret, secretStore } from './support/aws';
 import { lambdaContext } from './support/deps';
 import { testEnv } from './support/env';
 import { HoldingHttpProxy } from './support/holding-http-proxy';
@@ -30,7 +30,7 @@ describe.each(TEST_DATABASES)(
 
     // A master secret that names the hanging server: Host/Port may not point a master elsewhere.
     const masterAt = (port: number) =>
-      putSecret({ ...db.masterSecretValue(h.master), host: '127.0.0.1', port });
+      putMaster({ ...db.masterSecretValue(h.master), host: '127.0.0.1', port });
     const hangingProps = async (username: string) =>
       h.props(username, { MasterSecretArn: await masterAt(silent.port) });
 

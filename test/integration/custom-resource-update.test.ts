@@ -109,7 +109,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
   });
 
   it('a replacement keeping an explicit SecretName fails and changes nothing', async () => {
-    const secretName = `dbauth-test/${h.stackName}/named-${run}`;
+    const secretName = `dbauth/${h.stackName}/named-${run}`;
     const oldName = `named_${run}`;
     const { properties, response, login } = await h.create(oldName, { SecretName: secretName });
 

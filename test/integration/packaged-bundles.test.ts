@@ -1,6 +1,5 @@
 import './support/env';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { driveRotation } from '../../lib/rotation/driver';
 import type { StepResult } from '../../lib/rotation/protocol';
 import { outDir, packagedTemplate } from '../support/packaged-template';
 import { secretStore, secretsClient } from './support/aws';
-import { cfnEvent } from './support/cfn-events';
+import { cfnEvent, testStackId } from './support/cfn-events';
 import { CfnResponseServer } from './support/cfn-server';
 import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { testEnv } from './support/env';
@@ -95,7 +94,7 @@ describe('the packaged bundles run as built', () => {
   describe.each(TEST_DATABASES)('on $name', (db) => {
     let master: TestMaster;
     let masterArn: string;
-    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/bundles-${uniqueSuffix()}/${randomUUID()}`;
+    const stackId = testStackId(`bundles-${uniqueSuffix()}`);
 
     beforeAll(async () => {
       master = await db.createMaster();
@@ -170,7 +169,7 @@ describe('the packaged bundles run as built', () => {
 
     it('manages a secret created with dbauth tags', async () => {
       const username = `bundled_tag_${uniqueSuffix()}`;
-      const name = `app/${uniqueSuffix()}`;
+      const name = `dbauth/test/app/${uniqueSuffix()}`;
       const created = await secretsClient().send(
         new CreateSecretCommand({
           Name: name,

@@ -5,7 +5,7 @@ import { CustomResourceHarness } from './support/harness';
 import { motoRotationFunctionArn } from './support/lambda';
 import { asPgAdmin, pgMemberships, uniqueSuffix, withPgClient } from './support/postgres';
 import { rotate, secretAt } from './support/rotation';
-import { secretStore, secretsClient } from './support/aws';
+import { secretStore, secretsClient, tagSecret } from './support/aws';
 import { secretEvent, secretEventsHandler } from './support/secret-events';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 
@@ -22,6 +22,8 @@ describe(`the life of a user on ${postgres.name}, with a master made as RDS make
 
   beforeAll(async () => {
     await h.setUp();
+    // The database's owner lets dbauth take over the hand-made roles below.
+    await tagSecret(h.masterArn, { 'dbauth:allow-adopt': 'foreign_ tagged_foreign_ granted_' });
     rotationLambdaArn = await motoRotationFunctionArn();
   });
   afterAll(() => h.tearDown());
@@ -201,7 +203,7 @@ describe(`the life of a user on ${postgres.name}, with a master made as RDS make
       await handMadeRole(name, password);
       const secret = await secretsClient().send(
         new CreateSecretCommand({
-          Name: `app/${name}`,
+          Name: `dbauth/test/app/${name}`,
           SecretString: JSON.stringify({ username: name }),
           Tags: [{ Key: 'dbauth:master', Value: h.masterArn }],
         }),
@@ -212,7 +214,11 @@ describe(`the life of a user on ${postgres.name}, with a master made as RDS make
       const handle = secretEventsHandler();
       await expect(
         handle(
-          secretEvent('create-secret', { secretArn: arn, secretName: `app/${name}`, masterArn: h.masterArn }),
+          secretEvent('create-secret', {
+            secretArn: arn,
+            secretName: `dbauth/test/app/${name}`,
+            masterArn: h.masterArn,
+          }),
         ),
       ).rejects.toThrow(`GRANT "${name}" TO "${h.master.username}" WITH ADMIN OPTION`);
 

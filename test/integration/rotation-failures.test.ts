@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { OutputCapture } from './support/capture';
 import { EventQueue } from './support/event-queue';
-import { putSecret, secretStore, secretsClient } from './support/aws';
+import { putSecret, secretStore, secretsClient, tagSecret } from './support/aws';
 import {
   createRotatableUser,
   enableRotation,
@@ -14,7 +14,6 @@ import {
   rotateDeps,
   rotateHandler,
   secretAt,
-  tagSecret,
   type AppUser,
 } from './support/rotation';
 

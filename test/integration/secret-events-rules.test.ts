@@ -77,7 +77,7 @@ describe('EventBridge rules of the packaged template, routed by moto', () => {
     );
     for (const fixture of EVENT_FIXTURES) {
       const event = asEventBridgeReadsIt(
-        secretEvent(fixture, { secretArn: SECRET, secretName: 'app/orders', masterArn: MASTER }),
+        secretEvent(fixture, { secretArn: SECRET, secretName: 'dbauth/test/app/orders', masterArn: MASTER }),
       ) as Record<string, unknown>;
       for (const queue of queues.values()) await queue.put(event);
       for (const [rule, queue] of queues) {

@@ -10,9 +10,8 @@ import { motoRotationFunctionArn } from './support/lambda';
 import { TEST_DATABASES, type TestMaster } from './support/databases';
 import { uniqueSuffix } from './support/postgres';
 import { secretEvent, secretEventsHandler } from './support/secret-events';
-import { secretStore, secretsClient } from './support/aws';
+import { secretStore, secretsClient, tagSecret } from './support/aws';
 import { lambdaContext } from './support/deps';
-import { tagSecret } from './support/rotation';
 import { readFileSync } from 'node:fs';
 import { parsePartialSecret } from '../../lib/secrets/secret-value';
 
@@ -31,6 +30,8 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     master = await db.createMaster();
     passwords.push(master.password);
     masterArn = await db.putMasterSecret(master);
+    // The database's owner lets dbauth take over the hand-made users of the adoption tests.
+    await tagSecret(masterArn, { 'dbauth:allow-adopt': 'adopt_ claimed_' });
     rotationArn = await motoRotationFunctionArn();
     await events.start();
     handle = secretEventsHandler({ busName: events.busName, rotationLambdaArn: rotationArn });
@@ -41,7 +42,7 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
 
   /** A secret as an application team would create it: maybe only a username, and its tags. */
   async function createSecret(value: Record<string, unknown> | undefined, tags: Record<string, string>) {
-    const name = `app/${uniqueSuffix()}`;
+    const name = `dbauth/test/app/${uniqueSuffix()}`;
     const out = await secretsClient().send(
       new CreateSecretCommand({
         Name: name,

@@ -2,6 +2,7 @@ import {
   SecretsManagerClient,
   CreateSecretCommand,
   ListSecretsCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { commonConfig, makeSecretsManagerClient } from '../../../lib/aws/clients';
@@ -27,7 +28,47 @@ export function secretStore(client = secretsClient()): SecretStore {
   return store;
 }
 
-/** Stores a secret in moto and returns its ARN. */
+/** Where the tests' tagged secrets live: under dbauth's prefix, and named by the test masters' consent. */
+export const TEST_SECRET_PREFIX = 'dbauth/test/';
+/** The stacks the test masters serve: the harness's, and the one of the fixtures. */
+export const TEST_STACK_PREFIX = 'dbauth-test-';
+
+/**
+ * The consent tags of a test master: it serves the tests' stacks, their tagged secrets and the
+ * secrets the rotation tests make by hand (`test/`), with any grant. It lets no existing user
+ * be taken over: the tests that adopt say so themselves (adoptConsent).
+ */
+export const TEST_CONSENT: Readonly<Record<string, string>> = {
+  'dbauth:allow-stacks': `${TEST_STACK_PREFIX} app-stack`,
+  'dbauth:allow-secrets': `${TEST_SECRET_PREFIX} test/`,
+  'dbauth:max-grants': 'owner',
+};
+
+/** The tests' consent, and the users whose names start with `prefix` may be taken over. */
+export const adoptConsent = (prefix: string) => ({ ...TEST_CONSENT, 'dbauth:allow-adopt': prefix });
+
+/** Tags a secret, as its owner would by hand (a master's consent, say). */
+export async function tagSecret(secretId: string, tags: Record<string, string>): Promise<void> {
+  await secretsClient().send(
+    new TagResourceCommand({
+      SecretId: secretId,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+}
+
+/** Stores a master secret (by default with the tests' consent) and returns its ARN. */
+export function putMaster(
+  value: Record<string, unknown>,
+  consent: Record<string, string> = { ...TEST_CONSENT },
+): Promise<string> {
+  return putSecret(value, consent);
+}
+
+/**
+ * Stores a secret in moto and returns its ARN. One tagged for dbauth (`dbauth:master`) is
+ * named under the tests' prefix, as dbauth writes only there; any other under `test/`.
+ */
 export async function putSecret(
   value: Record<string, unknown>,
   tags: Record<string, string> = {},
@@ -35,7 +76,7 @@ export async function putSecret(
 ): Promise<string> {
   const out = await secretsClient().send(
     new CreateSecretCommand({
-      Name: name ?? `test/${uniqueSuffix()}`,
+      Name: name ?? `${'dbauth:master' in tags ? TEST_SECRET_PREFIX : 'test/'}${uniqueSuffix()}`,
       SecretString: JSON.stringify(value),
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }),

@@ -3,8 +3,13 @@ import create from '../../fixtures/cloudformation/create.json';
 import del from '../../fixtures/cloudformation/delete.json';
 import update from '../../fixtures/cloudformation/update.json';
 import type { CfnResponseServer } from './cfn-server';
+import { TEST_STACK_PREFIX } from './aws';
 
 const FIXTURES = { Create: create, Update: update, Delete: del };
+
+/** The id of a test stack, named so that the test masters serve it (see TEST_CONSENT). */
+export const testStackId = (name: string) =>
+  `arn:aws:cloudformation:us-east-1:123456789012:stack/${TEST_STACK_PREFIX}${name}/${randomUUID()}`;
 
 /**
  * A CloudFormation request built from the real-shaped fixture of its type, with the

@@ -1,5 +1,5 @@
 import type { EngineName } from '../../../lib/secrets/secret-value';
-import { putSecret } from './aws';
+import { putMaster } from './aws';
 import { testEnv } from './env';
 import { asMariaAdmin, createMariaMaster, mariaTry, mariaUserExists, withMariaClient } from './mariadb';
 import { asPgAdmin, createPgMaster, pgRoleExists, pgTry, withPgClient } from './postgres';
@@ -87,7 +87,7 @@ export const postgres: TestDatabase = {
     };
   },
   putMasterSecret(master) {
-    return putSecret(this.masterSecretValue(master));
+    return putMaster(this.masterSecretValue(master));
   },
   tryAs: pgTry,
   async asMaster(master, ...sql) {
@@ -151,7 +151,7 @@ export const mariadb: TestDatabase = {
     };
   },
   putMasterSecret(master) {
-    return putSecret(this.masterSecretValue(master));
+    return putMaster(this.masterSecretValue(master));
   },
   tryAs: mariaTry,
   async asMaster(master, ...sql) {

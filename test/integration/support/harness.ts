@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CustomResourceDeps } from '../../../handlers/custom-resource';
 import type { CustomResourceResponse } from '../../../lib/cfn/event';
 import { parseAppSecret } from '../../../lib/secrets/secret-value';
-import { allSecretNames, secretStore } from './aws';
+import { allSecretNames, secretStore, TEST_STACK_PREFIX } from './aws';
 import { generatedPasswords, OutputCapture } from './capture';
 import { cfnEvent } from './cfn-events';
 import { CfnResponseServer } from './cfn-server';
@@ -48,7 +48,7 @@ export class CustomResourceHarness {
     /** The server the harness's master user lives on. */
     readonly db: TestDatabase = postgres,
   ) {
-    this.stackName = `${name}-${randomUUID().slice(0, 8)}`;
+    this.stackName = `${TEST_STACK_PREFIX}${name}-${randomUUID().slice(0, 8)}`;
     this.stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${this.stackName}/${randomUUID()}`;
   }
 

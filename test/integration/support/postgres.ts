@@ -101,8 +101,8 @@ export async function pgRoleExists(username: string): Promise<boolean> {
 
 /** Stores `master` as a master secret in moto (the JSON AWS's rotation functions use). */
 export async function putPgMasterSecret(master: PgMaster): Promise<string> {
-  const { putSecret } = await import('./aws');
-  return putSecret({
+  const { putMaster } = await import('./aws');
+  return putMaster({
     engine: 'postgres',
     host: testEnv.pg.host,
     port: testEnv.pg.port,

@@ -1,7 +1,7 @@
 import dns from 'node:dns';
 import { CreateDBClusterCommand, CreateDBInstanceCommand } from '@aws-sdk/client-rds';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { rdsClient, secretsClient } from './aws';
+import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { rdsClient, secretsClient, TEST_CONSENT } from './aws';
 import { uniqueSuffix } from './postgres';
 
 /** What moto's RDS made: the database's ARN and endpoint, and the master secret it manages. */
@@ -29,6 +29,7 @@ export async function createRdsInstance(port: number): Promise<RdsDatabase> {
     }),
   );
   const db = out.DBInstance;
+  await consentOnManagedSecret(db?.MasterUserSecret?.SecretArn ?? '');
   return {
     arn: db?.DBInstanceArn ?? '',
     address: db?.Endpoint?.Address ?? '',
@@ -49,12 +50,23 @@ export async function createRdsCluster(port: number): Promise<RdsDatabase> {
     }),
   );
   const cluster = out.DBCluster;
+  await consentOnManagedSecret(cluster?.MasterUserSecret?.SecretArn ?? '');
   return {
     arn: cluster?.DBClusterArn ?? '',
     address: cluster?.Endpoint ?? '',
     port: cluster?.Port ?? 0,
     masterSecretArn: cluster?.MasterUserSecret?.SecretArn ?? '',
   };
+}
+
+/** The database's owner tags RDS's own master secret with its consent, as it may on AWS. */
+async function consentOnManagedSecret(secretArn: string): Promise<void> {
+  await secretsClient().send(
+    new TagResourceCommand({
+      SecretId: secretArn,
+      Tags: Object.entries(TEST_CONSENT).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
 }
 
 /**

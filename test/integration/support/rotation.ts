@@ -1,11 +1,11 @@
-import { RotateSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { makeHandler, type RotateDeps } from '../../../handlers/rotate';
 import { driveRotation, type DriveOptions } from '../../../lib/rotation/driver';
 import type { RotationEvent } from '../../../lib/rotation/event';
 import { parseAppSecret, type AppSecretValue } from '../../../lib/secrets/secret-value';
 import { VersionCache } from '../../../lib/secrets/version-cache';
-import { secretStore, secretsClient, putSecret } from './aws';
+import { secretStore, secretsClient, putMaster, putSecret } from './aws';
 import { testDeps } from './deps';
 import { databaseOf, postgres, type TestDatabase, type TestMaster } from './databases';
 import { uniqueSuffix } from './postgres';
@@ -64,7 +64,7 @@ export async function createRotatableUser(
   const username = options.username ?? `app_${uniqueSuffix()}`;
   const password = `app-pw-${randomBytes(12).toString('hex')}`;
   const port = options.port ?? db.port;
-  const masterArn = await putSecret({ ...db.masterSecretValue(master), port });
+  const masterArn = await putMaster({ ...db.masterSecretValue(master), port });
   await db.createHandMadeUser(master, username, password);
   const secretArn = await putSecret(
     {
@@ -102,15 +102,6 @@ export async function enableRotation(secretArn: string): Promise<void> {
       SecretId: secretArn,
       RotationRules: { AutomaticallyAfterDays: 30 },
       RotateImmediately: false,
-    }),
-  );
-}
-
-export async function tagSecret(secretArn: string, tags: Record<string, string>): Promise<void> {
-  await secretsClient().send(
-    new TagResourceCommand({
-      SecretId: secretArn,
-      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }),
   );
 }

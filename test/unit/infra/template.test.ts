@@ -1,4 +1,6 @@
 import { outDir, packagedTemplate, root } from '../../support/packaged-template';
+import { DEFAULT_SECRET_NAME_PREFIX } from '../../../lib/config';
+import { TAGS } from '../../../lib/secrets/tags';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -13,7 +15,7 @@ interface Resource {
   Properties?: Record<string, Json>;
 }
 interface Template {
-  Parameters?: Record<string, { Default?: Json }>;
+  Parameters?: Record<string, { Default?: Json; AllowedPattern?: string }>;
   Resources: Record<string, Resource>;
   Outputs?: Record<string, { Value: Json; Export?: { Name: Json } }>;
 }
@@ -22,6 +24,7 @@ interface Statement {
   Action?: string | string[];
   NotAction?: string | string[];
   Resource?: Json;
+  NotResource?: Json;
   Condition?: Record<string, Record<string, Json>>;
 }
 
@@ -43,7 +46,25 @@ const SECRETS_MANAGER_WRITES = [
   'StopReplicationToReplica',
 ].map((name) => `secretsmanager:${name}`);
 
-const MANAGED_BY = 'dbauth:managed-by';
+// The tags IAM conditions name are the tags the code reads: a renamed tag fails here.
+const MANAGED_BY = TAGS.managedBy;
+const MASTER = TAGS.master;
+/** Tags a master secret's owner adds to let dbauth read it: for stacks, for tagged secrets. */
+const CONSENT_TAGS: string[] = [TAGS.allowStacks, TAGS.allowSecrets];
+
+/** What `Fn::Sub` makes of a secret ARN in this account and region, up to the secret's name. */
+const SECRET_ARN = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:';
+// An account to resolve the template's ARNs in, and secrets inside and outside the default prefix.
+const PSEUDO_PARAMETERS = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+};
+const secretArn = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
+const OWN_SECRET = secretArn('dbauth/orders/AppUser');
+const OTHER_SECRETS = ['prod/orders/master', 'dbauth-orders/app', 'orders/dbauth/app', 'rds!db-0123'].map(
+  secretArn,
+);
 
 // Actions IAM authorises on no resource (the service authorisation reference lists none for
 // them), so "*" is the only Resource they take. BatchGetSecretValue checks GetSecretValue on
@@ -117,12 +138,78 @@ function conditionKeys(statement: Statement): string[] {
   );
 }
 
-function hasTagCondition(
-  statement: Statement,
-  kind: 'ResourceTag' | 'RequestTag',
-  tag: string = MANAGED_BY,
-): boolean {
-  return conditionKeys(statement).includes(`aws:${kind}/${tag}`.toLowerCase());
+/**
+ * Whether the statement applies only while the tag is present: `Null` false, or a value the tag
+ * must equal or match. (A negated or IfExists operator also holds when the tag is missing.)
+ */
+function requiresTag(statement: Statement, kind: 'ResourceTag' | 'RequestTag', tag: string): boolean {
+  const key = `aws:${kind}/${tag}`.toLowerCase();
+  return Object.entries(statement.Condition ?? {}).some(([operator, operands]) =>
+    Object.entries(operands).some(
+      ([name, value]) =>
+        name.toLowerCase() === key &&
+        (operator === 'Null' ? String(value) === 'false' : ['StringEquals', 'StringLike'].includes(operator)),
+    ),
+  );
+}
+
+/** The one resource tag among `tags` the statement requires ('' for none); fails on two. */
+function requiredResourceTag(statement: Statement, tags: string[]): string {
+  const required = tags.filter((tag) => requiresTag(statement, 'ResourceTag', tag));
+  expect(required.length).toBeLessThanOrEqual(1);
+  return required[0] ?? '';
+}
+
+/** Whether a Resource names secrets under SecretNamePrefix only: `Fn::Sub` of `…:secret:${SecretNamePrefix}…`. */
+function underPrefix(resource: Json): boolean {
+  const sub =
+    resource && typeof resource === 'object' ? (resource as Record<string, Json>)['Fn::Sub'] : undefined;
+  return typeof sub === 'string' && sub.startsWith(`${SECRET_ARN}\${SecretNamePrefix}`);
+}
+
+/**
+ * The ARN patterns of a statement's resources, with `Fn::Sub` resolved from `values`. Anything
+ * else it cannot read (a Ref, Fn::Join, a NotResource) counts as "*", so it never narrows a grant.
+ */
+function resourcePatterns(statement: Statement, values: Record<string, string>): string[] {
+  if (statement.NotResource !== undefined) return ['*'];
+  return asList(statement.Resource).map((resource) => {
+    if (typeof resource === 'string') return resource;
+    const sub =
+      resource && typeof resource === 'object' ? (resource as Record<string, Json>)['Fn::Sub'] : undefined;
+    if (typeof sub !== 'string') return '*';
+    return sub.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`no value for \${${name}} in ${sub}`);
+      return value;
+    });
+  });
+}
+
+/** IAM's resource match: case-sensitive, `*` any run of characters, `?` any one. */
+function resourceMatches(pattern: string, arn: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`).test(arn);
+}
+
+/** The statements that allow `action` on the secret `arn`, whatever their conditions. */
+function allowing(
+  template: Template,
+  action: string,
+  arn: string,
+): Array<{ where: string; statement: Statement }> {
+  const values = {
+    ...PSEUDO_PARAMETERS,
+    SecretNamePrefix: String(template.Parameters?.SecretNamePrefix?.Default),
+  };
+  return statementsOf(template).filter(
+    ({ statement }) =>
+      granted(statement, [action]).length > 0 &&
+      resourcePatterns(statement, values).some((pattern) => resourceMatches(pattern, arn)),
+  );
 }
 
 function functionIdByHandler(template: Template, handler: string): string {
@@ -131,6 +218,12 @@ function functionIdByHandler(template: Template, handler: string): string {
     .map(([id]) => id);
   expect(ids).toHaveLength(1);
   return ids[0] as string;
+}
+
+/** The logical id of the role the function of `handler` runs with. */
+function roleOf(template: Template, handler: string): string {
+  const fn = template.Resources[functionIdByHandler(template, handler)];
+  return JSON.stringify(fn?.Properties?.Role).match(/"([A-Za-z0-9]+Role)"/)?.[1] ?? '';
 }
 
 function refersTo(value: Json, logicalId: string): boolean {
@@ -181,15 +274,41 @@ beforeAll(() => {
 }, 300_000);
 
 describe('packaged CloudFormation template', () => {
-  it('grants no Secrets Manager write on every resource ("*") without a managed-by tag condition', () => {
-    const offending = statementsOf(template).filter(
-      ({ statement }) =>
-        granted(statement, SECRETS_MANAGER_WRITES).length > 0 &&
-        asList(statement.Resource).includes('*') &&
-        !hasTagCondition(statement, 'ResourceTag') &&
-        !hasTagCondition(statement, 'RequestTag'),
+  it('writes Secrets Manager only under SecretNamePrefix', () => {
+    const writes = statementsOf(template).filter(
+      ({ statement }) => granted(statement, SECRETS_MANAGER_WRITES).length > 0,
     );
-    expect(offending).toEqual([]);
+    expect(writes.length).toBeGreaterThan(0);
+    for (const { where, statement } of writes) {
+      const resources = asList(statement.Resource);
+      expect({
+        where,
+        notResource: statement.NotResource,
+        outside: resources.filter((r) => !underPrefix(r)),
+      }).toEqual({ where, notResource: undefined, outside: [] });
+      expect(resources.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('can neither create, tag nor otherwise write a secret outside the prefix (the default, dbauth/)', () => {
+    for (const action of SECRETS_MANAGER_WRITES) {
+      for (const arn of OTHER_SECRETS) {
+        expect({ action, arn, allowing: allowing(template, action, arn) }).toEqual({
+          action,
+          arn,
+          allowing: [],
+        });
+      }
+    }
+    // Inside the prefix they are granted: the resolution above really matches dbauth's own secrets.
+    for (const action of ['CreateSecret', 'TagResource', 'PutSecretValue'].map(
+      (a) => `secretsmanager:${a}`,
+    )) {
+      expect({ action, allowed: allowing(template, action, OWN_SECRET).length > 0 }).toEqual({
+        action,
+        allowed: true,
+      });
+    }
   });
 
   it('limits every Secrets Manager write to secrets tagged dbauth:managed-by (or dbauth:master, for the event path)', () => {
@@ -199,22 +318,110 @@ describe('packaged CloudFormation template', () => {
     expect(writes.length).toBeGreaterThan(0);
     const untagged = writes.filter(
       ({ statement, where }) =>
-        !hasTagCondition(statement, 'ResourceTag') &&
-        !hasTagCondition(statement, 'RequestTag') &&
+        !requiresTag(statement, 'ResourceTag', MANAGED_BY) &&
+        !requiresTag(statement, 'RequestTag', MANAGED_BY) &&
         // Only the secret events function acts on secrets that asked for dbauth by their tag.
-        !(
-          where.startsWith('SecretEventsRole/') && hasTagCondition(statement, 'ResourceTag', 'dbauth:master')
-        ),
+        !(where.startsWith('SecretEventsRole/') && requiresTag(statement, 'ResourceTag', MASTER)),
     );
     expect(untagged).toEqual([]);
   });
 
-  it('allows CreateSecret only with a dbauth:managed-by request tag', () => {
+  it('allows CreateSecret only under SecretNamePrefix and with a dbauth:managed-by request tag', () => {
     const creates = statementsOf(template).filter(
       ({ statement }) => granted(statement, ['secretsmanager:CreateSecret']).length > 0,
     );
     expect(creates.length).toBeGreaterThan(0);
-    for (const { statement } of creates) expect(hasTagCondition(statement, 'RequestTag')).toBe(true);
+    for (const { where, statement } of creates) {
+      expect({ where, tagged: requiresTag(statement, 'RequestTag', MANAGED_BY) }).toEqual({
+        where,
+        tagged: true,
+      });
+      expect({ where, prefixed: asList(statement.Resource).every(underPrefix) }).toEqual({
+        where,
+        prefixed: true,
+      });
+    }
+  });
+
+  it('reads no secret value outside SecretNamePrefix unless the secret carries a consent tag', () => {
+    const reads = statementsOf(template).filter(
+      ({ statement }) => granted(statement, ['secretsmanager:GetSecretValue']).length > 0,
+    );
+    expect(reads.length).toBeGreaterThan(0);
+    const unconsented = reads.filter(
+      ({ statement }) =>
+        (statement.NotResource !== undefined || !asList(statement.Resource).every(underPrefix)) &&
+        requiredResourceTag(statement, CONSENT_TAGS) === '',
+    );
+    expect(unconsented).toEqual([]);
+    // The same, resolved: no statement without a consent tag reads a secret outside the prefix.
+    for (const arn of OTHER_SECRETS) {
+      const unconditioned = allowing(template, 'secretsmanager:GetSecretValue', arn).filter(
+        ({ statement }) => requiredResourceTag(statement, CONSENT_TAGS) === '',
+      );
+      expect({ arn, unconditioned }).toEqual({ arn, unconditioned: [] });
+    }
+  });
+
+  it('lets each function read the values of its own secrets and of the masters that consent to its path', () => {
+    const expected = [
+      // A SecretName is looked up before the secret exists, so before it has tags.
+      { handler: 'handlers/custom-resource.handler', own: [''], masters: [TAGS.allowStacks] },
+      // Alternating users read the master of a user made by either path.
+      {
+        handler: 'handlers/rotate.handler',
+        own: [MANAGED_BY],
+        masters: [TAGS.allowStacks, TAGS.allowSecrets],
+      },
+      { handler: 'handlers/secret-events.handler', own: [MASTER], masters: [TAGS.allowSecrets] },
+    ];
+    for (const { handler, own, masters } of expected) {
+      const role = roleOf(template, handler);
+      const reads = statementsOf(template).filter(
+        ({ where, statement }) =>
+          where.startsWith(`${role}/`) && granted(statement, ['secretsmanager:GetSecretValue']).length > 0,
+      );
+      const tagsOf = (prefixed: boolean) =>
+        reads
+          .filter(({ statement }) => asList(statement.Resource).every(underPrefix) === prefixed)
+          .map(({ statement }) => requiredResourceTag(statement, [MANAGED_BY, MASTER, ...CONSENT_TAGS]))
+          .sort();
+      // Tags and metadata of any secret, never its value: the code names the consent tag to add.
+      const describesAny = OTHER_SECRETS.every((arn) =>
+        allowing(template, 'secretsmanager:DescribeSecret', arn).some(
+          ({ where, statement }) => where.startsWith(`${role}/`) && statement.Condition === undefined,
+        ),
+      );
+      expect({ handler, own: tagsOf(true), masters: tagsOf(false), describesAny }).toEqual({
+        handler,
+        own,
+        masters: [...masters].sort(),
+        describesAny: true,
+      });
+    }
+  });
+
+  it('passes SecretNamePrefix (default dbauth/, no wildcard) to every function as DBAUTH_SECRET_NAME_PREFIX', () => {
+    const parameter = template.Parameters?.SecretNamePrefix;
+    expect({ template: parameter?.Default, code: DEFAULT_SECRET_NAME_PREFIX }).toEqual({
+      template: 'dbauth/',
+      code: 'dbauth/',
+    });
+    const pattern = new RegExp(String(parameter?.AllowedPattern));
+    for (const prefix of ['dbauth/', 'teams/orders_db-1/', 'a'])
+      expect({ prefix, ok: pattern.test(prefix) }).toEqual({ prefix, ok: true });
+    for (const prefix of ['', '*', 'dbauth/*', 'dbauth?', 'a'.repeat(257)])
+      expect({ prefix, ok: pattern.test(prefix) }).toEqual({ prefix, ok: false });
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    for (const [id, fn] of functions) {
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+      expect({ id, prefix: variables.DBAUTH_SECRET_NAME_PREFIX }).toEqual({
+        id,
+        prefix: { Ref: 'SecretNamePrefix' },
+      });
+    }
+    expect(readFileSync(join(root, 'lib/config.ts'), 'utf8')).toContain('env.DBAUTH_SECRET_NAME_PREFIX');
   });
 
   it('uses KMS only on the configured key, through Secrets Manager, and publishes to the one bus', () => {
@@ -266,8 +473,7 @@ describe('packaged CloudFormation template', () => {
 
   it('lets every function that looks up who holds a user list secrets by tag (adoption, Delete, tag path)', () => {
     for (const handler of ['handlers/custom-resource.handler', 'handlers/secret-events.handler']) {
-      const fn = template.Resources[functionIdByHandler(template, handler)];
-      const role = JSON.stringify(fn?.Properties?.Role).match(/"([A-Za-z0-9]+Role)"/)?.[1] ?? '';
+      const role = roleOf(template, handler);
       const listing = statementsOf(template).filter(
         ({ where, statement }) =>
           where.startsWith(`${role}/`) && granted(statement, ['secretsmanager:ListSecrets']).length > 0,
