@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { timeoutsWithin } from '../lib/deadline';
 import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
-import { answerCloudFormation } from '../lib/cfn/answer';
+import { answerCloudFormation, type Progress } from '../lib/cfn/answer';
 import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
 import {
   answerableRequest,
@@ -11,9 +11,11 @@ import {
   type CustomResourceResponse,
 } from '../lib/cfn/event';
 import { InvalidInputError } from '../lib/errors';
+import type { InvocationMetrics } from '../lib/metrics';
 
 export interface CustomResourceDeps extends DatabaseUserDeps {
   logger: Logger;
+  metrics: InvocationMetrics;
   responseMarginMs: number;
 }
 
@@ -38,18 +40,19 @@ export function makeHandler(deps: CustomResourceDeps) {
     });
     const remainingMs = context.getRemainingTimeInMillis();
     // Database timeouts end with the time the work has, and the deadline closes its sessions.
-    const bounded = (signal: AbortSignal, onMade: (physicalResourceId: string) => void) => ({
+    const bounded = (signal: AbortSignal, progress: Progress) => ({
       ...forInvocation(deps, context),
       timeouts: timeoutsWithin(deps.timeouts, remainingMs - deps.responseMarginMs, signal),
-      onMade,
+      onMade: progress.made,
+      onEngine: progress.engine,
     });
     try {
       return await answerCloudFormation(
         event,
         remainingMs,
-        (signal, made) =>
+        (signal, progress) =>
           parsed.success
-            ? runDatabaseUserRequest(event, bounded(signal, made), signal)
+            ? runDatabaseUserRequest(event, bounded(signal, progress), signal)
             : Promise.reject(
                 new InvalidInputError(
                   `malformed CloudFormation request (${malformedFields(parsed.error).join(', ')})`,
@@ -58,9 +61,12 @@ export function makeHandler(deps: CustomResourceDeps) {
         {
           logger: deps.logger,
           marginMs: deps.responseMarginMs,
+          metrics: deps.metrics,
         },
       );
     } finally {
+      // Printed now, failed or not: Lambda may freeze the container once the invocation ends.
+      deps.metrics.flush();
       deps.logger.resetKeys();
     }
   };

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { budgetOf } from '../lib/deadline';
 import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
 import { InvalidInputError } from '../lib/errors';
+import type { InvocationMetrics } from '../lib/metrics';
 import type { RotationDeps } from '../lib/rotation/context';
 import { rotationEvent } from '../lib/rotation/event';
 import { runRotationStep, type StepResult } from '../lib/rotation/protocol';
@@ -10,6 +11,7 @@ import { VersionCache } from '../lib/secrets/version-cache';
 
 export interface RotateDeps extends RotationDeps {
   logger: Logger;
+  metrics: InvocationMetrics;
   deadlineMarginMs: number;
 }
 
@@ -37,6 +39,8 @@ export function makeHandler(deps: RotateDeps) {
         budgetOf(context, deps.deadlineMarginMs),
       );
     } finally {
+      // Printed now, failed or not: Lambda may freeze the container once the invocation ends.
+      deps.metrics.flush();
       deps.logger.resetKeys();
     }
   };

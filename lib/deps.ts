@@ -10,11 +10,13 @@ import { accountOf } from './aws/arn';
 import { settingsFromEnv, type Settings } from './config';
 import { EventBridgePublisher, type EventPublisher } from './events/publisher';
 import { makeLogger } from './log';
+import { makeMetrics, type InvocationMetrics } from './metrics';
 import { SecretStore } from './secrets/secret-store';
 
-/** What every handler is built from: settings, a logger, and the AWS ports. */
+/** What every handler is built from: settings, a logger, metrics, and the AWS ports. */
 export interface CommonDeps extends Settings {
   logger: Logger;
+  metrics: InvocationMetrics;
   warn: (message: string, details: Record<string, unknown>) => void;
   store: SecretStore;
   rds: RdsSender;
@@ -29,6 +31,7 @@ export function commonDeps(env: NodeJS.ProcessEnv = process.env): CommonDeps {
   return {
     ...settings,
     logger,
+    metrics: makeMetrics(env, logger),
     warn,
     store: new SecretStore(makeSecretsManagerClient()),
     rds: makeRdsClient(),

@@ -32,7 +32,7 @@ for tool in cfn-lint checkov; do
 done
 
 if [ -z "$skip_package" ]; then
-  log "npm run package"
+  log "npm run package ($(bash scripts/node24.sh npx --no-install serverless --version), Node $(bash scripts/node24.sh node --version))"
   npm run --silent package
 fi
 [ -f "$TEMPLATE" ] || { log "no $TEMPLATE: run npm run package"; exit 1; }

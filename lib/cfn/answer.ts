@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { describeError } from '../errors';
 import { errorDetails } from '../log';
 import { beforeDeadline, DeadlinePassedError } from '../deadline';
+import { engineDimension, type InvocationMetrics } from '../metrics';
 import { CreateLeftUserError } from './errors';
 import type { CustomResourceEvent, CustomResourceResponse, Outcome } from './event';
 import { failedCreateId } from './identity';
@@ -12,6 +13,16 @@ export interface AnswerOptions {
   /** How long before the Lambda deadline to give up on the work and answer FAILED. */
   marginMs: number;
   delivery?: DeliveryOptions;
+  /** Counts and times the request by its answer. */
+  metrics: InvocationMetrics;
+}
+
+/** What the work tells the answer while it runs. */
+export interface Progress {
+  /** The user's id, once a Create has made what a Delete must remove. */
+  made: (physicalResourceId: string) => void;
+  /** The database's engine, once the master's endpoint says it: the request's metrics name it. */
+  engine: (name: string) => void;
 }
 
 // CloudFormation shows at most 4 KB of a response; keep the Reason well inside it.
@@ -20,15 +31,19 @@ const MAX_REASON = 1000;
 /**
  * Runs the work and always answers CloudFormation: SUCCESS with its outcome, FAILED with a
  * reason when it throws, and FAILED shortly before the Lambda deadline when it hangs.
+ * The request is counted once its answer is decided, even if the answer cannot be delivered.
  */
 export async function answerCloudFormation(
   event: CustomResourceEvent,
   remainingMs: number,
   /** Stops at its next step, undoing what it made, once `signal` says the deadline passed. */
-  work: (signal: AbortSignal, made: (physicalResourceId: string) => void) => Promise<Outcome>,
+  work: (signal: AbortSignal, progress: Progress) => Promise<Outcome>,
   options: AnswerOptions,
 ): Promise<CustomResourceResponse> {
   const { logger } = options;
+  const started = performance.now();
+  let madeId: string | undefined;
+  let engine: string | undefined;
   // A failed Create made nothing; a failed Update or Delete keeps the resource it had.
   const unchangedId =
     event.RequestType === 'Create'
@@ -42,9 +57,12 @@ export async function answerCloudFormation(
   };
   let response: CustomResourceResponse;
   try {
-    let madeId: string | undefined;
     const raced = await beforeDeadline(
-      (signal) => work(signal, (id) => (madeId = id)),
+      (signal) =>
+        work(signal, {
+          made: (id) => (madeId = id),
+          engine: (name) => (engine = name),
+        }),
       remainingMs - options.marginMs,
       () => new DeadlinePassedError('CloudFormation was told FAILED, and this work'),
     );
@@ -81,6 +99,14 @@ export async function answerCloudFormation(
     reason: response.Reason,
     physicalResourceId: response.PhysicalResourceId,
   });
+  options.metrics.customResourceRequest(
+    {
+      outcome: response.Status === 'SUCCESS' ? 'success' : 'failed',
+      requestType: event.RequestType,
+      engine: engineDimension(engine),
+    },
+    performance.now() - started,
+  );
   await sendResponse(event.ResponseURL, response, options.delivery);
   return response;
 }

@@ -50,6 +50,7 @@ export async function remove(
     { ...overridesOf(props), host: identity.host, port: identity.port },
     { described },
   );
+  deps.onEngine?.(master.endpoint.engine);
   try {
     signal.throwIfAborted();
     // The clone goes too, whatever Rotation says now: it may have been made under another strategy.

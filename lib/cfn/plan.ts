@@ -35,6 +35,8 @@ export interface DatabaseUserDeps extends MasterDeps {
    * at the deadline names it rather than a failed-create id.
    */
   onMade?: (physicalResourceId: string) => void;
+  /** Told the engine once the master's endpoint says it, so a request that fails still names it. */
+  onEngine?: (engine: string) => void;
 }
 
 /** Everything a request derives from its properties and the master secret. */
@@ -90,6 +92,7 @@ export async function planFor(
     refuseSecretOutsidePrefix(props.SecretName, deps.secretNamePrefix, 'SecretName');
   const { master: described, consent } = await masterConsentingTo(event, props, deps);
   const master = await connectAsMaster(deps, described.arn, overridesOf(props), { described });
+  deps.onEngine?.(master.endpoint.engine);
   try {
     const { engine, endpoint } = master;
     engine.validateUsername(props.Username);

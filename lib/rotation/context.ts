@@ -21,6 +21,10 @@ export interface RotationDeps extends MasterDeps {
   versionCache?: VersionCache;
 }
 
+/** How a secret is rotated, as its tag says: a single user unless it says alternating. */
+export const strategyOf = (secret: SecretDescription): Strategy =>
+  secret.tags[TAGS.strategy] === 'alternating' ? 'alternating' : 'single';
+
 /** Where a secret's database is, and the engine that speaks to it. */
 export interface Target {
   engine: Engine;
@@ -48,7 +52,7 @@ export class RotationContext {
   }
 
   get strategy(): Strategy {
-    return this.secret.tags[TAGS.strategy] === 'alternating' ? 'alternating' : 'single';
+    return strategyOf(this.secret);
   }
 
   /** The version this rotation is making: it exists once createSecret has put it. */

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { timeoutsWithin, within } from '../deadline';
 import { DbauthError, describeError } from '../errors';
 import { errorDetails } from '../log';
+import { engineDimension, type InvocationMetrics, type RotationStepDimensions } from '../metrics';
 import { whereaboutsOf } from '../events/detail';
 import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
 import { SecretsManagerCallError } from '../secrets/errors';
@@ -9,8 +10,9 @@ import { policyOf } from '../secrets/password-policy-tag';
 import type { SecretDescription } from '../secrets/secret-store';
 import { serializeSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
+import { TAGS } from '../secrets/tags';
 import { alternatingUsers } from './alternating-users';
-import { RotationContext, type RotationDeps } from './context';
+import { RotationContext, strategyOf, type RotationDeps } from './context';
 import {
   NotPendingError,
   RotationError,
@@ -135,26 +137,39 @@ async function detailOf(context: RotationContext | undefined, secretId: string):
 /**
  * Runs one step of the Secrets Manager rotation protocol. Publishes `Secret Rotated` when
  * finishSecret moved AWSCURRENT and `Rotation Failed` when any step fails, then rethrows so
- * that Secrets Manager retries.
+ * that Secrets Manager retries. Counts and times every step by its outcome.
  */
 export async function runRotationStep(
   event: RotationEvent,
-  deps: RotationDeps & { logger: Logger },
+  deps: RotationDeps & { logger: Logger; metrics: InvocationMetrics },
   /** The time the step may take; what is left of the invocation is for reporting a failure. */
   budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<StepResult> {
   let context: RotationContext | undefined;
-  const started = Date.now();
+  let described: SecretDescription | undefined;
+  const started = performance.now();
+  // By what the step did and how its secret is rotated, never by which secret: few series.
+  const count = (outcome: RotationStepDimensions['outcome']) =>
+    deps.metrics.rotationStep(
+      {
+        outcome,
+        step: isRotationStep(event.Step) ? event.Step : 'unknown',
+        strategy: described ? strategyOf(described) : 'unknown',
+        engine: engineDimension(described?.tags[TAGS.engine]),
+      },
+      performance.now() - started,
+    );
   try {
     const step = event.Step;
     if (!isRotationStep(step)) throw new UnknownStepError(step);
-    return await within(
+    const result = await within(
       async (signal) => {
         const bounded = {
           ...deps,
-          timeouts: timeoutsWithin(deps.timeouts, budgetMs - (Date.now() - started), signal),
+          timeouts: timeoutsWithin(deps.timeouts, budgetMs - (performance.now() - started), signal),
         };
         const secret = await deps.store.describe(event.SecretId);
+        described = secret;
         const decision = decideStep(step, secret, event.ClientRequestToken);
         if (decision.action === 'skip') {
           deps.logger.info('step skipped', { step, reason: decision.reason });
@@ -171,7 +186,10 @@ export async function runRotationStep(
       budgetMs,
       `rotation step ${step}`,
     );
+    count(result.outcome);
+    return result;
   } catch (error) {
+    count('failed');
     const reason = describeError(error);
     deps.logger.error('step failed', { step: event.Step.slice(0, 40), ...errorDetails(error) });
     // Reporting must fit in the time the invocation kept for it: what it cannot learn in time, it leaves out.

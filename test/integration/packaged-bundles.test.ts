@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { driveRotation } from '../../lib/rotation/driver';
 import type { StepResult } from '../../lib/rotation/protocol';
+import { emfDocuments } from '../support/emf';
 import { outDir, packagedTemplate } from '../support/packaged-template';
 import { secretStore, secretsClient } from './support/aws';
 import { cfnEvent, testStackId } from './support/cfn-events';
@@ -53,6 +54,7 @@ describe('the packaged bundles run as built', () => {
     DBAUTH_TLS_MODE: 'verify-full',
     DBAUTH_CA_BUNDLE: CA,
     DBAUTH_DEFAULT_ROTATION_SCHEDULE: '30',
+    POWERTOOLS_METRICS_NAMESPACE: 'dbauth/bundle-test',
   };
 
   async function invoke(fn: 'customResource' | 'rotate' | 'secretEvents', event: unknown) {
@@ -135,6 +137,7 @@ describe('the packaged bundles run as built', () => {
     }
 
     it('creates a user, rotates its secret, and drops it', async () => {
+      const printedBefore = outputs.length;
       const username = `bundled_${uniqueSuffix()}`;
       const properties = { MasterSecretArn: masterArn, Username: username, Database: master.database };
       const created = await customResource('Create', properties);
@@ -165,6 +168,16 @@ describe('the packaged bundles run as built', () => {
       const deleted = await customResource('Delete', properties, created?.PhysicalResourceId);
       expect(deleted?.Status).toBe('SUCCESS');
       expect(await db.userExists(username)).toBe(false);
+      // Each invocation printed its metrics, as a deployed function does: one EMF line.
+      const counted = emfDocuments(outputs.slice(printedBefore).join('\n')).map((document) => [
+        document._aws.CloudWatchMetrics[0]?.Namespace,
+        document._aws.CloudWatchMetrics[0]?.Metrics[0]?.Name,
+        document.outcome,
+        document.engine,
+      ]);
+      const step = ['dbauth/bundle-test', 'RotationSteps', 'done', db.engine];
+      const request = ['dbauth/bundle-test', 'CustomResourceRequests', 'success', db.engine];
+      expect(counted).toEqual([request, step, step, step, step, request]);
     });
 
     it('manages a secret created with dbauth tags', async () => {

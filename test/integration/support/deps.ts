@@ -2,6 +2,7 @@ import { makeHandler, type CustomResourceDeps } from '../../../handlers/custom-r
 import { settingsFromEnv } from '../../../lib/config';
 import type { CommonDeps } from '../../../lib/deps';
 import { makeLogger } from '../../../lib/log';
+import { makeMetrics, type InvocationMetrics } from '../../../lib/metrics';
 import { rdsClient, secretStore } from './aws';
 import { EventBridgePublisher } from '../../../lib/events/publisher';
 import { eventBridgeClient } from './event-queue';
@@ -9,7 +10,8 @@ import { eventBridgeClient } from './event-queue';
 /**
  * What every handler is built from, as the tests build it: real clients pointed at the local
  * services, TLS off (the local servers are reached over plaintext unless a test says
- * otherwise) and short timeouts. `env` adds or overrides settings.
+ * otherwise) and short timeouts. `env` adds or overrides settings; metrics are printed only
+ * when it names POWERTOOLS_METRICS_NAMESPACE (see `emfMetrics`), as on a deployment.
  */
 export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } = {}): CommonDeps {
   const settings = settingsFromEnv({
@@ -23,6 +25,7 @@ export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } 
   return {
     ...settings,
     logger,
+    metrics: makeMetrics(options.env ?? {}, logger),
     warn,
     store: secretStore(),
     rds: rdsClient(),
@@ -32,6 +35,10 @@ export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } 
     }),
   };
 }
+
+/** Metrics printed as a deployed function prints them (EMF lines on stdout), in `namespace`. */
+export const emfMetrics = (namespace: string): InvocationMetrics =>
+  makeMetrics({ POWERTOOLS_METRICS_NAMESPACE: namespace }, makeLogger('dbauth-test'));
 
 /** The custom resource's dependencies (a rotation function ARN that moto need not know). */
 export function customResourceDeps(overrides: Partial<CustomResourceDeps> = {}): CustomResourceDeps {

@@ -1,5 +1,8 @@
 import { outDir, packagedTemplate, root } from '../../support/packaged-template';
+import { emfDocuments, printedBy } from '../../support/emf';
 import { DEFAULT_SECRET_NAME_PREFIX } from '../../../lib/config';
+import { makeLogger } from '../../../lib/log';
+import { EmfMetrics, type InvocationMetrics } from '../../../lib/metrics';
 import { TAGS } from '../../../lib/secrets/tags';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -239,32 +242,56 @@ function resourcesOfType(template: Template, type: string): Array<[string, Resou
 }
 
 /**
- * The alarm on a metric that a filter on `logGroupId` counts from log lines whose message is
- * `message`; fails the test when the filter, its metric's alarm, or the log call are missing.
+ * The one alarm on the failures the function of `handler` counts in its own metrics (EMF,
+ * lib/metrics.ts). `recordFailure` records one through the code, so the alarm must read a
+ * metric, dimension set and value the code prints, in the namespace the function prints to;
+ * and no log metric filter may be left counting the same failures a second time.
  */
-function alarmOnLogLines(
+function alarmOnOwnFailures(
   template: Template,
-  logGroupId: string,
-  message: string,
-  sourceFile: string,
+  handler: string,
+  recordFailure: (metrics: InvocationMetrics) => void,
 ): Record<string, Json> {
-  const filters = resourcesOfType(template, 'AWS::Logs::MetricFilter')
-    .map(([, r]) => r.Properties ?? {})
-    .filter((f) => refersTo(f.LogGroupName, logGroupId) && String(f.FilterPattern).includes(`"${message}"`));
-  expect({ logGroupId, message, filters: filters.length }).toEqual({ logGroupId, message, filters: 1 });
-  const [transformation] = filters[0]?.MetricTransformations as Array<Record<string, Json>>;
+  const functionId = functionIdByHandler(template, handler);
+  const { Variables } = template.Resources[functionId]?.Properties?.Environment as {
+    Variables: Record<string, Json>;
+  };
+  const namespace = Variables.POWERTOOLS_METRICS_NAMESPACE;
+  expect({ functionId, namespace }).toEqual({ functionId, namespace: { 'Fn::Sub': 'dbauth/${NamePrefix}' } });
+
+  const metrics = new EmfMetrics({ namespace: 'dbauth/template-test', logger: makeLogger('dbauth-test') });
+  const [printed] = emfDocuments(
+    printedBy(() => {
+      recordFailure(metrics);
+      metrics.flush();
+    }),
+  );
+  const directive = printed?._aws.CloudWatchMetrics[0];
+  const count = directive?.Metrics.find((metric) => metric.Unit === 'Count')?.Name;
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
     .map(([, r]) => r.Properties ?? {})
-    .filter(
-      (a) =>
-        a.MetricName === transformation?.MetricName &&
-        JSON.stringify(a.Namespace) === JSON.stringify(transformation?.MetricNamespace),
-    );
-  expect(alarms).toHaveLength(1);
-  // The filter counts what the code logs: a renamed message would silence the alarm.
-  const source = readFileSync(join(root, sourceFile), 'utf8');
-  expect(source).toMatch(new RegExp(`logger\\.(error|warn|info)\\(\\s*'${message}'`));
-  return alarms[0] as Record<string, Json>;
+    .filter((a) => a.MetricName === count && JSON.stringify(a.Namespace) === JSON.stringify(namespace));
+  expect({ count, alarms: alarms.length }).toEqual({ count, alarms: 1 });
+  const alarm = alarms[0] as Record<string, Json>;
+
+  // CloudWatch matches an alarm's dimensions exactly: they must be one set the code prints,
+  // with the values of a failure.
+  const dimensions = (alarm.Dimensions ?? []) as Array<{ Name: string; Value: string }>;
+  const sorted = (names: string[]) => [...names].sort();
+  expect(directive?.Dimensions.map(sorted)).toContainEqual(sorted(dimensions.map((d) => d.Name)));
+  for (const { Name, Value } of dimensions) expect({ Name, Value }).toEqual({ Name, Value: printed?.[Name] });
+  expect(alarm).toMatchObject({
+    Statistic: 'Sum',
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  });
+
+  const logGroupId = functionId.replace(/LambdaFunction$/, 'LogGroup');
+  const filters = resourcesOfType(template, 'AWS::Logs::MetricFilter').filter(([, r]) =>
+    refersTo(r.Properties?.LogGroupName, logGroupId),
+  );
+  expect({ logGroupId, filters: filters.map(([id]) => id) }).toEqual({ logGroupId, filters: [] });
+  return alarm;
 }
 
 let template: Template;
@@ -513,22 +540,21 @@ describe('packaged CloudFormation template', () => {
       );
       expect({ id, alarms: errorsAlarm.length }).toEqual({ id, alarms: 1 });
     }
-    // The rotate function's log lines "step failed" become a metric with an alarm of its own.
-    alarmOnLogLines(template, 'RotateLogGroup', 'step failed', 'lib/rotation/protocol.ts');
+    // A failed step has an alarm of its own: Secrets Manager retries, and Errors cannot say which step.
+    const alarm = alarmOnOwnFailures(template, 'handlers/rotate.handler', (metrics) =>
+      metrics.rotationStep(
+        { outcome: 'failed', step: 'setSecret', strategy: 'single', engine: 'postgres' },
+        12,
+      ),
+    );
+    expect(alarm.AlarmName).toEqual({ 'Fn::Sub': '${NamePrefix}-rotation-failures' });
   });
 
   it('raises an alarm when a Custom::DatabaseUser request is answered FAILED (the invocation itself succeeds)', () => {
-    const alarm = alarmOnLogLines(
-      template,
-      'CustomResourceLogGroup',
-      'answering CloudFormation',
-      'lib/cfn/answer.ts',
+    const alarm = alarmOnOwnFailures(template, 'handlers/custom-resource.handler', (metrics) =>
+      metrics.customResourceRequest({ outcome: 'failed', requestType: 'Create', engine: 'postgres' }, 12),
     );
-    expect(alarm.MetricName).toBe('CustomResourceFailures');
-    const filter = resourcesOfType(template, 'AWS::Logs::MetricFilter').find(([, r]) =>
-      refersTo(r.Properties?.LogGroupName, 'CustomResourceLogGroup'),
-    )?.[1];
-    expect(String(filter?.Properties?.FilterPattern)).toContain('$.status = "FAILED"');
+    expect(alarm.AlarmName).toEqual({ 'Fn::Sub': '${NamePrefix}-custom-resource-failures' });
   });
 
   it('sends every alarm to the alarm topic when one is given, and nowhere otherwise', () => {
