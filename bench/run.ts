@@ -18,7 +18,9 @@ import { soak, type SoakFigures } from './soak';
 
 const TARGETS = {
   initMedianMs: 150,
-  rotationCalls: 11,
+  // Alternating users: one call more since issue 16, the master's DescribeSecret (its consent
+  // tags) before the master acts; every step cold, 12 (bench/RESULTS.md).
+  rotationCalls: { single: 11, alternating: 12 } as Record<string, number>,
   rotationConnections: { single: 3, alternating: 4 } as Record<string, number>,
   rotationWallMedianMs: 1000,
 };
@@ -52,8 +54,9 @@ function verdicts(
   for (const f of flows.filter((flow) => flow.flow.startsWith('rotation') && !flow.flow.includes('again'))) {
     const strategy = f.flow.includes('alternating') ? 'alternating' : 'single';
     const maxConnections = TARGETS.rotationConnections[strategy] ?? 0;
+    const maxCalls = TARGETS.rotationCalls[strategy] ?? 0;
     out.push(
-      `${f.secretsManagerTotal <= TARGETS.rotationCalls ? 'met ' : 'MISS'} ${f.flow} on ${f.engine}: ${f.secretsManagerTotal} Secrets Manager calls (target <= ${TARGETS.rotationCalls})`,
+      `${f.secretsManagerTotal <= maxCalls ? 'met ' : 'MISS'} ${f.flow} on ${f.engine}: ${f.secretsManagerTotal} Secrets Manager calls (target <= ${maxCalls})`,
     );
     out.push(
       `${f.connectionAttempts <= maxConnections ? 'met ' : 'MISS'} ${f.flow} on ${f.engine}: ${f.connectionAttempts} connection attempts (target <= ${maxConnections})`,
