@@ -1,5 +1,6 @@
-/** Projects: unit tests need no I/O; integration tests talk to the services that
- * scripts/test-services.sh starts (PostgreSQL 15-18, MariaDB, moto server).
+/** Projects: unit tests need no I/O; infra packages the service and reads its template;
+ * integration tests talk to the services that scripts/test-services.sh starts (PostgreSQL
+ * 15-18, MariaDB, moto server).
  *
  * The server matrix: the whole integration suite runs on PostgreSQL 15 with MariaDB, and on
  * PostgreSQL 17 (RDS's default major); the suites that exercise the engine through every entry
@@ -43,6 +44,8 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform },
+    // The packaged template: runs `npm run package` (esbuild, osls), so not with the unit tests.
+    { displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], transform },
     {
       ...integration,
       displayName: 'integration: PostgreSQL 15, MariaDB',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import { InvalidInputError } from '../errors';
 import type { Endpoint } from './engine';
 
@@ -18,7 +19,11 @@ export function tlsOptions(tls: Endpoint['tls'], host: string): ConnectionOption
     case 'verify-full':
       return {
         rejectUnauthorized: true,
-        servername: host,
+        // SNI carries host names only (RFC 6066; Node deprecates an IP there): an endpoint named
+        // by its address is checked against the certificate's IP entries without it.
+        ...(isIP(host) === 0
+          ? { servername: host }
+          : { checkServerIdentity: (_name: string, cert) => checkServerIdentity(host, cert) }),
         ...(tls.caBundlePath ? { ca: readCaBundle(tls.caBundlePath) } : {}),
       };
   }

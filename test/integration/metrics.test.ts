@@ -158,7 +158,7 @@ describe.each(TEST_DATABASES)('metrics of the handlers on $name (EMF lines on st
     expect(total).toBeLessThan(wallMs);
   });
 
-  it('counts a step it skips, and a step that fails, each once and by its outcome', async () => {
+  it('counts a skipped step, and a failed one, each once and by its outcome', async () => {
     const user = await createRotatableUser(harness.master, { db, strategy: 'single' });
     harness.remember(user.password);
     const handler = rotateWithMetrics();

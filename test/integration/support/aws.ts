@@ -16,6 +16,10 @@ const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
 export const secretsClient = (): SecretsManagerClient => makeSecretsManagerClient(options);
 export const rdsClient = (): RDSClient => new RDSClient(commonConfig(options));
 /** An RDS client at `endpoint`, trying once: one pointed nowhere proves no lookup was made. */
+export const rdsClientAt = (endpoint: string): RDSClient =>
+  new RDSClient(
+    commonConfig({ endpoint, region: testEnv.aws.region, maxAttempts: 1, connectionTimeoutMs: 500 }),
+  );
 /** A SecretStore on moto that records every password it has Secrets Manager generate. */
 export function secretStore(client = secretsClient()): SecretStore {
   const store = new SecretStore(client);

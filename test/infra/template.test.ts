@@ -1,9 +1,9 @@
-import { outDir, packagedTemplate, root } from '../../support/packaged-template';
-import { emfDocuments, printedBy } from '../../support/emf';
-import { DEFAULT_SECRET_NAME_PREFIX } from '../../../lib/config';
-import { makeLogger } from '../../../lib/log';
-import { EmfMetrics, type InvocationMetrics } from '../../../lib/metrics';
-import { TAGS } from '../../../lib/secrets/tags';
+import { outDir, packagedTemplate, root } from '../support/packaged-template';
+import { emfDocuments, printedBy } from '../support/emf';
+import { DEFAULT_SECRET_NAME_PREFIX } from '../../lib/config';
+import { makeLogger } from '../../lib/log';
+import { EmfMetrics, type InvocationMetrics } from '../../lib/metrics';
+import { TAGS } from '../../lib/secrets/tags';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
