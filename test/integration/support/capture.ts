@@ -40,9 +40,16 @@ export class OutputCapture {
     return this.chunks.join('');
   }
 
-  /** Lines of output that contain any of `secrets` or a generated password; none is the expected answer. */
+  /**
+   * Lines of output that contain any of `secrets` or a generated password; none is the expected
+   * answer. A scan of nothing proves nothing: it throws when nothing was captured, or when there
+   * is no secret to look for.
+   */
   leaks(secrets: string[]): string[] {
     const all = [...secrets, ...generatedPasswords].filter((secret) => secret.length > 0);
+    if (this.text.trim().length === 0)
+      throw new Error('leak check: nothing was captured (is the log level SILENT, or capture not started?)');
+    if (all.length === 0) throw new Error('leak check: no password or secret string to look for');
     return this.text.split('\n').filter((line) => all.some((secret) => line.includes(secret)));
   }
 }
