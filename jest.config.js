@@ -10,8 +10,12 @@
 // tsconfig.json sets isolatedModules: ts-jest then transpiles each file alone, without type checks.
 const transform = { '^.+\\.ts$': ['ts-jest', {}] };
 
+// Output of the code under test is shown only for a failing test (test/support/quiet-environment.js).
+const testEnvironment = '<rootDir>/test/support/quiet-environment.js';
+
 const integration = {
   transform,
+  testEnvironment,
   globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
   setupFiles: ['<rootDir>/test/integration/support/select-server.ts'],
 };
@@ -40,12 +44,14 @@ function postgresProject(major, defaultPort, testMatch) {
 }
 
 module.exports = {
-  // A global option: jest ignores it inside a project.
+  // Global options: jest ignores them inside a project.
   testTimeout: 60000,
+  // A green run prints the summary; a failure, its test and what that test printed.
+  reporters: [['summary', {}]],
   projects: [
-    { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform },
+    { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform, testEnvironment },
     // The packaged template: runs `npm run package` (esbuild, osls), so not with the unit tests.
-    { displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], transform },
+    { displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], transform, testEnvironment },
     {
       ...integration,
       displayName: 'integration: PostgreSQL 15, MariaDB',
