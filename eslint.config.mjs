@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', '*.js', '*.mjs'] },
@@ -13,4 +14,10 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
+  // Plain CommonJS that jest loads as is (the test environment).
+  {
+    files: ['test/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
