@@ -2,11 +2,10 @@ import { DETAIL_TYPES } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
 import { TAGS } from '../secrets/tags';
 import { removeUser } from '../users/lifecycle';
-import { consentForStack } from '../users/consent';
-import { connectAsMaster, describeMaster } from '../users/master-session';
+import { connectAsMaster } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
 import { defaultSecretName, isFailedCreateId, parsePhysicalId, type UserIdentity } from './identity';
-import { managedByOf, overridesOf, type DatabaseUserDeps } from './plan';
+import { managedByOf, masterServingStack, overridesOf, type DatabaseUserDeps } from './plan';
 import { parseProperties, type DatabaseUserProperties } from './properties';
 import { otherHolder } from '../users/claims';
 
@@ -40,9 +39,7 @@ export async function remove(
   }
   // A master that no longer serves this stack is not used, even to drop what it made: the
   // Delete fails, saying so, and the stack's owner may retain the resource instead.
-  // Its grant ceiling does not count here: dropping takes access away.
-  const described = await describeMaster(deps, props.MasterSecretArn);
-  consentForStack(described, event.StackId, deps.accountId);
+  const { master: described } = await masterServingStack(event, props, deps);
   // The id names the server the user was made on: act there, whatever the master says now.
   const master = await connectAsMaster(
     deps,

@@ -56,18 +56,16 @@ export const managedByOf = (event: CustomResourceEvent) =>
   `${MANAGED_BY_STACK}${event.StackId}/${event.LogicalResourceId}`;
 
 /**
- * The master's description once it has consented to this stack (and to the grants asked):
- * refused with nothing read beyond its tags otherwise.
+ * The master's description once it serves this stack: refused with nothing read beyond its
+ * tags otherwise. Delete asks no more than this (dropping takes access away).
  */
-export async function masterConsentingTo(
+export async function masterServingStack(
   event: CustomResourceEvent,
   props: DatabaseUserProperties,
   deps: DatabaseUserDeps,
 ): Promise<{ master: SecretDescription; consent: Consent }> {
   const master = await describeMaster(deps, props.MasterSecretArn);
-  const consent = consentForStack(master, event.StackId, deps.accountId);
-  refuseStrongerGrants(consent, privilegesOf(props.Grants));
-  return { master, consent };
+  return { master, consent: consentForStack(master, event.StackId, deps.accountId) };
 }
 
 export function overridesOf(props: DatabaseUserProperties) {
@@ -90,7 +88,8 @@ export async function planFor(
   }
   if (props.SecretName !== undefined)
     refuseSecretOutsidePrefix(props.SecretName, deps.secretNamePrefix, 'SecretName');
-  const { master: described, consent } = await masterConsentingTo(event, props, deps);
+  const { master: described, consent } = await masterServingStack(event, props, deps);
+  refuseStrongerGrants(consent, privilegesOf(props.Grants));
   const master = await connectAsMaster(deps, described.arn, overridesOf(props), { described });
   deps.onEngine?.(master.endpoint.engine);
   try {

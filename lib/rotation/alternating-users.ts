@@ -1,10 +1,9 @@
 import { CLONE_SUFFIX } from '../engines/identifiers';
 import { InvalidInputError } from '../errors';
 import { TAGS } from '../secrets/tags';
-import { connectAsMaster } from '../users/master-session';
+import { connectAsMaster, refuseForeignMaster } from '../users/master-session';
 import { ensureSameServer, masterActingFor, type RotationContext, type Target } from './context';
 import { CurrentLoginRejectedError, MasterRequiredError } from './errors';
-import { refuseForeignMaster } from '../users/master-session';
 import type { RotationStrategy } from './strategy';
 
 /**
