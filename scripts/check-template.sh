@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packages the service (offline, no AWS credentials needed) and checks the CloudFormation
 # template it produces: cfn-lint (settings in .cfnlintrc.yaml) then checkov (skips, each with its
-# reason, in .checkov.yaml and in serverless.yml). Both check examples/ too (its skips, with their
-# reasons, in each resource's Metadata). Ends with the size of every function's zip.
+# reason, in .checkov.yaml and in handlers/resources/). Both check examples/ too (its skips, with
+# their reasons, in each resource's Metadata). Ends with the size of every function's zip.
 #
 # Usage: bash scripts/check-template.sh [--skip-package]
 #   --skip-package (or DBAUTH_SKIP_PACKAGE=1) checks the template already in .serverless/.

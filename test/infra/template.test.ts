@@ -9,7 +9,8 @@ import { basename, join } from 'node:path';
 
 /**
  * Reads the CloudFormation template `npm run package` writes, packaging first when there is no
- * template or serverless.yml changed since: the template is what these tests are about.
+ * template or its sources changed since (serverless.yml, handlers/ with the resource files in
+ * handlers/resources/, lib/): the template is what these tests are about.
  */
 
 type Json = unknown;
