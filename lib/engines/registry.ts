@@ -1,7 +1,7 @@
 import type { EngineName } from '../secrets/secret-value';
 import type { Engine } from './engine';
-import { mysql } from './mysql';
-import { postgresql } from './postgresql';
+import { mysql } from './mysql/adapter';
+import { postgresql } from './postgresql/adapter';
 
 // One line per engine name of the secret JSON; aliases share an adapter.
 const ENGINES: Record<EngineName, Engine> = {

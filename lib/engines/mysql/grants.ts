@@ -1,5 +1,5 @@
-import { DatabaseError } from './errors';
-import type { Statement } from './mysql-statements';
+import { DatabaseError } from '../errors';
+import type { Statement } from './statements';
 
 /**
  * One grant of an account, independent of the account: a privilege on an object

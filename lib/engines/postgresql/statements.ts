@@ -1,6 +1,6 @@
-import { escapeIdentifier as id, escapeLiteral as literal } from './pg-escape';
-import type { Password } from '../secrets/password';
-import { PRIVILEGES, type GrantSet, type Privilege } from './engine';
+import { escapeIdentifier as id, escapeLiteral as literal } from './escape';
+import type { Password } from '../../secrets/password';
+import { PRIVILEGES, type GrantSet, type Privilege } from '../engine';
 import { scramVerifier } from './scram';
 
 /** A statement and whether its text holds a password (then nothing of it may be shown). */

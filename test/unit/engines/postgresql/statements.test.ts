@@ -1,11 +1,11 @@
-import { postgresql } from '../../../lib/engines/postgresql';
+import { postgresql } from '../../../../lib/engines/postgresql/adapter';
 import {
   createUser,
   dropUser,
   grant,
   RETURN_BORROWED_ROLES,
-} from '../../../lib/engines/postgresql-statements';
-import { Password } from '../../../lib/secrets/password';
+} from '../../../../lib/engines/postgresql/statements';
+import { Password } from '../../../../lib/secrets/password';
 
 describe('PostgreSQL statements', () => {
   it('sends a SCRAM verifier, never the password itself', () => {

@@ -1,19 +1,19 @@
 import type { Connection } from 'mysql2/promise';
-import type { Password } from '../secrets/password';
-import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
+import type { Password } from '../../secrets/password';
+import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from '../engine';
 import {
   AuthenticationFailedError,
   DatabaseError,
   DatabaseUnreachableError,
   InvalidIdentifierError,
   UserOwnsObjectsError,
-} from './errors';
-import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
-import { account, type Flavour, type Statement } from './mysql-statements';
-import * as sql from './mysql-statements';
-import { parseGrants, syncStatements } from './mysql-grants';
-import { resolvesWithin, statementLimitMs } from '../deadline';
-import { asDriverError, driverFailure, loadDriver, sslOf, whyUnreachable } from './mysql-driver';
+} from '../errors';
+import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from '../identifiers';
+import { account, type Flavour, type Statement } from './statements';
+import * as sql from './statements';
+import { parseGrants, syncStatements } from './grants';
+import { resolvesWithin, statementLimitMs } from '../../deadline';
+import { asDriverError, driverFailure, loadDriver, sslOf, whyUnreachable } from './driver';
 
 /**
  * 32 is MySQL's limit since 5.7.8 (and Aurora MySQL's); MariaDB 10.x takes 128. The family

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 // mysql2's own escaping library, without loading the driver at cold start.
 import { escape as literal, escapeId } from 'sql-escaper';
-import type { Password } from '../secrets/password';
-import type { GrantSet, Privilege } from './engine';
+import type { Password } from '../../secrets/password';
+import type { GrantSet, Privilege } from '../engine';
 
 /** A statement and whether its text holds a password (then nothing of it may be shown). */
 export interface Statement {

@@ -1,4 +1,4 @@
-import { mysql } from '../../../lib/engines/mysql';
+import { mysql } from '../../../../lib/engines/mysql/adapter';
 import {
   changeOwnPassword,
   createUser,
@@ -6,8 +6,8 @@ import {
   nativePasswordHash,
   revoke,
   setPassword,
-} from '../../../lib/engines/mysql-statements';
-import { Password } from '../../../lib/secrets/password';
+} from '../../../../lib/engines/mysql/statements';
+import { Password } from '../../../../lib/secrets/password';
 
 describe('MySQL statements', () => {
   it('sends MySQL the password as an escaped literal and marks the statement sensitive', () => {

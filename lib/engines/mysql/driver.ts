@@ -1,8 +1,8 @@
 // mysql2 loaded on first use; its errors and TLS options turned into dbauth's: no error of ours carries SQL text.
 import type { SslOptions } from 'mysql2/promise';
-import type { Endpoint, Timeouts } from './engine';
-import { DatabaseError } from './errors';
-import { tlsOptions } from './tls';
+import type { Endpoint, Timeouts } from '../engine';
+import { DatabaseError } from '../errors';
+import { tlsOptions } from '../tls';
 
 type MysqlDriver = typeof import('mysql2/promise');
 

@@ -1,17 +1,17 @@
 import type { Client } from 'pg';
-import type { Password } from '../secrets/password';
-import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from './engine';
+import type { Password } from '../../secrets/password';
+import type { DropOptions, Endpoint, Engine, EngineSession, GrantSet, Login, Timeouts } from '../engine';
 import {
   AuthenticationFailedError,
   DatabaseError,
   DatabaseUnreachableError,
   MasterCannotManageUserError,
   UserOwnsObjectsError,
-} from './errors';
-import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from './identifiers';
-import * as sql from './postgresql-statements';
-import { resolvesWithin, statementLimitMs } from '../deadline';
-import { tlsOptions } from './tls';
+} from '../errors';
+import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from '../identifiers';
+import * as sql from './statements';
+import { resolvesWithin, statementLimitMs } from '../../deadline';
+import { tlsOptions } from '../tls';
 
 const MAX_IDENTIFIER = 63;
 // Roles of PostgreSQL itself and of RDS/Aurora, and SQL keywords that name roles.
