@@ -1,10 +1,20 @@
-// mysql2 loaded on first use; its errors and TLS options turned into dbauth's: no error of ours carries SQL text.
-import type { SslOptions } from 'mysql2/promise';
-import type { Endpoint, Timeouts } from '../engine';
-import { DatabaseError } from '../errors';
+// mysql2, loaded on first connect; it runs our statements and throws only DatabaseErrors.
+import type { Connection, SslOptions } from 'mysql2/promise';
+import { resolvesWithin, statementLimitMs } from '../../deadline';
+import type { Endpoint, Login, Timeouts } from '../engine';
+import { AuthenticationFailedError, DatabaseError, DatabaseUnreachableError } from '../errors';
 import { tlsOptions } from '../tls';
+import { asDriverError, driverFailure, unreachable } from './driver-errors';
+import * as sql from './statements';
 
 type MysqlDriver = typeof import('mysql2/promise');
+
+// ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+const AUTH_FAILURES = new Set([1045, 1698]);
+/** How long a polite end of the connection may take before it is destroyed. */
+const CLOSE_MS = 1000;
+// Past the server's own limit, the client waits this much longer for its answer.
+const ANSWER_GRACE_MS = 1000;
 
 /**
  * mysql2's promise API, loaded on first use: a function serving PostgreSQL never pays for it.
@@ -13,82 +23,6 @@ type MysqlDriver = typeof import('mysql2/promise');
 export async function loadDriver(): Promise<MysqlDriver> {
   const loaded: MysqlDriver & { default?: MysqlDriver } = await import('mysql2/promise');
   return loaded.default ?? loaded;
-}
-
-// MariaDB's max_statement_time (ER_STATEMENT_TIMEOUT), MySQL's max_execution_time
-// (ER_QUERY_TIMEOUT), and a lock wait past lock_wait_timeout (ER_LOCK_WAIT_TIMEOUT).
-const SERVER_TIMEOUTS = new Set([1969, 3024, 1205]);
-
-export interface DriverError {
-  code?: unknown;
-  errno?: unknown;
-  sqlState?: unknown;
-  sqlMessage?: unknown;
-}
-
-export const asDriverError = (error: unknown): DriverError =>
-  typeof error === 'object' && error !== null ? (error as DriverError) : {};
-
-/**
- * Our error for a driver error, built from its code and SQLSTATE only: mysql2 puts the whole
- * statement on `err.sql`, and the logger prints every property and the `cause`.
- */
-export function driverFailure(
-  error: unknown,
-  what: string,
-  showMessage: boolean,
-  statementMs: number,
-): DatabaseError {
-  const { code, errno, sqlState, sqlMessage } = asDriverError(error);
-  const codeText = typeof code === 'string' ? code : undefined;
-  const state = typeof sqlState === 'string' ? sqlState : undefined;
-  if (codeText === 'PROTOCOL_SEQUENCE_TIMEOUT') {
-    return new DatabaseError(
-      `${what} failed: no answer within ${statementMs} ms (the statement was killed)`,
-      codeText,
-    );
-  }
-  // The server's own limits (sessionLimits): said in words, as the statement may hold a password.
-  if (typeof errno === 'number' && SERVER_TIMEOUTS.has(errno)) {
-    return new DatabaseError(
-      `${what} failed: the server stopped it after ${statementMs} ms (error ${errno}; a lock held by another session?)`,
-      codeText ?? String(errno),
-      typeof sqlState === 'string' ? sqlState : undefined,
-    );
-  }
-  if (state) {
-    // The server's message names accounts and objects; a statement that held a password
-    // shows only its codes (a syntax error would quote the text near the password).
-    const detail = showMessage && typeof sqlMessage === 'string' ? `: ${sqlMessage}` : '';
-    return new DatabaseError(
-      `${what} failed (${codeText ?? '?'}, SQLSTATE ${state})${detail}`,
-      codeText,
-      state,
-    );
-  }
-  return new DatabaseError(
-    `${what} failed: ${codeText ?? (error instanceof Error ? error.name : 'unknown error')}`,
-    codeText,
-  );
-}
-
-// Connection failures carry no statement, but only their kind is shown all the same.
-export function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts): string {
-  const code = asDriverError(error).code;
-  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
-    return `the server does not offer TLS and TLS mode is ${endpoint.tls.mode} (dbauth never falls back to plaintext)`;
-  }
-  if (code === 'ETIMEDOUT') return `no answer within ${timeouts.connectMs} ms`;
-  // mysql2 replaces a TLS error's code with its own; Node's message (a fixed text) says which.
-  const message = (error as { message?: unknown } | undefined)?.message;
-  if (code === 'HANDSHAKE_SSL_ERROR' && typeof message === 'string' && /certificate|altname/i.test(message)) {
-    return `its TLS certificate could not be verified (${message.slice(0, 80)}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
-  }
-  if (typeof code === 'string' && /CERT|SIGNATURE|ALTNAME|SELF_SIGNED/.test(code)) {
-    return `its TLS certificate could not be verified (${code}); point DBAUTH_CA_BUNDLE at the CA bundle that signed it`;
-  }
-  if (typeof code === 'string') return code;
-  return `connection failed (${error instanceof Error ? error.name : 'unknown error'})`;
 }
 
 /** mysql2's TLS options: `verify-full` also checks the host name (mysql2's verifyIdentity). */
@@ -100,4 +34,174 @@ export function sslOf(endpoint: Endpoint): SslOptions | undefined {
     verifyIdentity: endpoint.tls.mode === 'verify-full',
     ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
   };
+}
+
+interface ConnectionLimits {
+  statementMs: number;
+  abort: AbortSignal | undefined;
+  deadlineAt: number | undefined;
+  /** Ends the statement a thread runs, from a connection of its own (KILL QUERY). */
+  killQuery: (threadId: number) => Promise<void>;
+}
+
+/**
+ * A logged-in mysql2 connection that runs statements and throws only `DatabaseError`s. A
+ * statement whose answer does not come (a stall, or the deadline) is killed on the server.
+ */
+export class MysqlConnection {
+  constructor(
+    private readonly connection: Connection,
+    /** MySQL or MariaDB, as the server says of itself. */
+    readonly flavour: sql.Flavour,
+    private readonly limits: ConnectionLimits,
+  ) {
+    limits.abort?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private readonly onAbort = () => void this.abandon();
+
+  /** Runs `statement`; a failure whose errno is in `tolerated` is success. */
+  async run(what: string, statement: sql.Statement, tolerated?: Set<number>): Promise<void> {
+    try {
+      await this.connection.query({
+        sql: this.bounded(statement.sql),
+        timeout: this.limits.statementMs + ANSWER_GRACE_MS,
+      });
+    } catch (error) {
+      const errno = asDriverError(error).errno;
+      if (typeof errno === 'number' && tolerated?.has(errno)) return;
+      throw await this.failed(error, what, !statement.sensitive);
+    }
+  }
+
+  async rows<T = Record<string, unknown>>(what: string, query: sql.Query): Promise<T[]> {
+    try {
+      const [rows] = await this.connection.query({
+        sql: query.sql,
+        values: query.params,
+        timeout: this.limits.statementMs + ANSWER_GRACE_MS,
+      });
+      return rows as T[];
+    } catch (error) {
+      throw await this.failed(error, what, true);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.limits.abort?.removeEventListener('abort', this.onAbort);
+    if (!(await resolvesWithin(this.connection.end(), CLOSE_MS))) this.connection.destroy();
+  }
+
+  /**
+   * The answer did not come (a stall, or the deadline): the statement may still run, or wait
+   * on a lock, and land later. It is killed from a second connection, and this one destroyed.
+   */
+  private async abandon(): Promise<void> {
+    const { threadId } = this.connection;
+    this.connection.destroy();
+    if (typeof threadId === 'number') await this.limits.killQuery(threadId).catch(() => undefined);
+  }
+
+  /**
+   * MariaDB bounds each statement on the server at the time the deadline leaves it (SET
+   * STATEMENT … FOR, no round trip more); MySQL has no such clause, and keeps the session's.
+   */
+  private bounded(statement: string): string {
+    if (this.flavour !== 'mariadb' || this.limits.deadlineAt === undefined) return statement;
+    return sql.boundedStatement(statement, statementLimitMs(this.limits) / 1000);
+  }
+
+  /** Our error for a failed statement; one without the server's answer is killed and closed. */
+  private async failed(error: unknown, what: string, showMessage: boolean): Promise<DatabaseError> {
+    if (typeof asDriverError(error).sqlState !== 'string') await this.abandon();
+    if (this.limits.abort?.aborted)
+      return new DatabaseError(`${what} stopped: the function deadline passed`, 'Deadline');
+    return driverFailure(error, what, showMessage, this.limits.statementMs);
+  }
+}
+
+/**
+ * Logs in and sets the session up (escaping, the server's own time limits), or throws
+ * `AuthenticationFailedError`, `DatabaseUnreachableError` or `DatabaseError`.
+ */
+export async function connectMysql(
+  endpoint: Endpoint,
+  login: Login,
+  timeouts: Timeouts,
+): Promise<MysqlConnection> {
+  const ssl = sslOf(endpoint);
+  const { createConnection } = await loadDriver();
+  const options = {
+    host: endpoint.host,
+    port: endpoint.port,
+    database: endpoint.database,
+    user: login.username,
+    password: login.password.reveal(),
+    connectTimeout: timeouts.connectMs,
+    charset: 'utf8mb4',
+    multipleStatements: false,
+    ...(ssl ? { ssl } : {}),
+  };
+  let connection: Connection;
+  try {
+    if (timeouts.abort?.aborted) throw Object.assign(new Error('deadline'), { code: 'DEADLINE_PASSED' });
+    connection = await createConnection(options);
+  } catch (error) {
+    const { errno, code, sqlState } = asDriverError(error);
+    const codeText = typeof code === 'string' ? code : undefined;
+    const state = typeof sqlState === 'string' ? sqlState : undefined;
+    if (typeof errno === 'number' && AUTH_FAILURES.has(errno)) {
+      throw new AuthenticationFailedError(login.username, endpoint.host, codeText, state);
+    }
+    if (state) {
+      throw driverFailure(
+        error,
+        `connect to ${endpoint.host}:${endpoint.port}/${endpoint.database}`,
+        true,
+        0,
+      );
+    }
+    throw unreachable(error, endpoint, timeouts);
+  }
+  // A dropped connection emits 'error'; without a listener it would crash the process.
+  connection.on('error', () => undefined);
+  let flavour: sql.Flavour;
+  try {
+    await connection.query({ sql: sql.SESSION_SETUP, timeout: timeouts.statementMs });
+    const [rows] = await connection.query({ sql: sql.SERVER_VERSION, timeout: timeouts.statementMs });
+    const version = String((rows as { version?: unknown }[])[0]?.version ?? '');
+    flavour = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+    await connection.query({
+      sql: sql.sessionLimits(flavour, timeouts.statementMs),
+      timeout: timeouts.statementMs,
+    });
+  } catch (error) {
+    connection.destroy();
+    throw driverFailure(error, 'set up session', true, timeouts.statementMs);
+  }
+  const killQuery = async (threadId: number) => {
+    const killer = await createConnection({ ...options, connectTimeout: timeouts.connectMs });
+    killer.on('error', () => undefined);
+    try {
+      await killer.query({ sql: sql.killQuery(threadId), timeout: timeouts.statementMs });
+    } finally {
+      killer.destroy();
+    }
+  };
+  // Connected after the deadline: the work it was for has been given up.
+  if (timeouts.abort?.aborted) {
+    connection.destroy();
+    throw new DatabaseUnreachableError(
+      endpoint.host,
+      endpoint.port,
+      'the function deadline passed while connecting',
+      'Deadline',
+    );
+  }
+  return new MysqlConnection(connection, flavour, {
+    statementMs: timeouts.statementMs,
+    abort: timeouts.abort,
+    deadlineAt: timeouts.deadlineAt,
+    killQuery,
+  });
 }
