@@ -1,5 +1,5 @@
-import { mysql } from '../lib/engines/mysql';
-import { postgresql } from '../lib/engines/postgresql';
+import { mysql } from '../lib/engines/mysql/adapter';
+import { postgresql } from '../lib/engines/postgresql/adapter';
 import type { TestDatabase } from '../test/integration/support/databases';
 import { makeHandler } from '../handlers/custom-resource';
 import { customResourceDeps, lambdaContext } from '../test/integration/support/deps';

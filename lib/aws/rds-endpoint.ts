@@ -1,4 +1,5 @@
 import type { RdsSender } from './clients';
+import { engineNameOfRds } from '../engines/registry';
 import { DbauthError } from '../errors';
 
 /**
@@ -28,9 +29,6 @@ export class RdsLookupError extends DbauthError {
   }
 }
 
-// RDS names the MySQL 5.6-compatible Aurora engine plain "aurora".
-const ENGINE_ALIASES: Record<string, string> = { aurora: 'aurora-mysql' };
-
 /** The endpoint of the instance or cluster named by an RDS-managed master secret's tags. */
 export async function lookUpRdsEndpoint(
   rds: RdsSender,
@@ -52,7 +50,7 @@ export async function lookUpRdsEndpoint(
       return {
         host: instance.Endpoint.Address,
         port: instance.Endpoint.Port ?? 0,
-        engine: ENGINE_ALIASES[instance.Engine] ?? instance.Engine,
+        engine: engineNameOfRds(instance.Engine),
       };
     }
     const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
@@ -61,7 +59,7 @@ export async function lookUpRdsEndpoint(
     return {
       host: cluster.Endpoint,
       port: cluster.Port ?? 0,
-      engine: ENGINE_ALIASES[cluster.Engine] ?? cluster.Engine,
+      engine: engineNameOfRds(cluster.Engine),
     };
   } catch (error) {
     if (error instanceof RdsLookupError) throw error;

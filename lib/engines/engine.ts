@@ -1,5 +1,5 @@
-import type { EngineName } from '../secrets/secret-value';
 import type { Password } from '../secrets/password';
+import type { EngineFamily, EngineName } from './registry';
 
 /** What a managed user may do, per schema (PostgreSQL) or database (MySQL). */
 export const PRIVILEGES = [
@@ -59,12 +59,13 @@ export interface DropOptions {
 }
 
 /**
- * One database engine. Adding an engine is one file implementing this, plus one line in
+ * One database engine. Adding an engine is one folder implementing this, plus one line in
  * the registry. Engines validate and quote identifiers themselves, and never let a driver
  * error (which may quote a password) escape: they throw `DatabaseError`s.
  */
-export interface Engine {
-  readonly family: 'postgresql' | 'mysql';
+export interface EngineAdapter<Family extends string> {
+  /** The servers it speaks to, as a PhysicalResourceId names them. */
+  readonly family: Family;
   /** Where a master logs in when nothing names a database (one every server has). */
   readonly defaultDatabase: string;
   /** Refuses names the engine cannot hold safely, or reserves for itself. */
@@ -75,6 +76,9 @@ export interface Engine {
   cloneUsername(username: string): string;
   connect(endpoint: Endpoint, login: Login, timeouts: Timeouts): Promise<EngineSession>;
 }
+
+/** Any of the registry's engines (`EngineFamily` is read from the adapters themselves). */
+export type Engine = EngineAdapter<EngineFamily>;
 
 /**
  * Where grants live: per schema (PostgreSQL), or per database (MySQL, which has no schemas

@@ -23,10 +23,13 @@ export class AuthenticationFailedError extends DatabaseError {
   }
 }
 
-/** No connection could be made, or the server did not answer in time. */
+/**
+ * No connection could be made, or the server did not answer in time. `reason` is words for
+ * the message; `code` only a code (the socket's `ECONNREFUSED`, `ETIMEDOUT`, a TLS error's).
+ */
 export class DatabaseUnreachableError extends DatabaseError {
-  constructor(host: string, port: number, reason: string) {
-    super(`database at ${host}:${port} is unreachable: ${reason}`, reason);
+  constructor(host: string, port: number, reason: string, code?: string) {
+    super(`database at ${host}:${port} is unreachable: ${reason}`, code);
     this.name = 'DatabaseUnreachableError';
   }
 }

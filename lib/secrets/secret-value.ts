@@ -1,10 +1,8 @@
 import * as z from 'zod/mini';
+// Engine names of the secret JSON, as AWS's own RDS rotation functions write them: the registry's.
+import { ENGINE_NAMES } from '../engines/registry';
 import { DbauthError } from '../errors';
 import { Password } from './password';
-
-/** Engine names of the secret JSON, as AWS's own RDS rotation functions write them. */
-export const ENGINE_NAMES = ['postgres', 'aurora-postgresql', 'mysql', 'mariadb', 'aurora-mysql'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** TLS wish of a secret: `true`/`require` encrypts, `verify-full` also checks the certificate. */
 export const sslSchema = z.union([z.boolean(), z.enum(['disable', 'require', 'verify-full'])]);

@@ -1,14 +1,9 @@
 import type { RdsSender } from '../aws/clients';
 import { lookUpRdsEndpoint } from '../aws/rds-endpoint';
 import type { Endpoint, Engine, TlsMode } from '../engines/engine';
-import { findEngine } from '../engines/registry';
+import { ENGINE_NAMES, findEngine, type EngineName } from '../engines/registry';
 import { InvalidInputError } from '../errors';
-import {
-  ENGINE_NAMES,
-  type EngineName,
-  type MasterSecretValue,
-  type SslSetting,
-} from '../secrets/secret-value';
+import type { MasterSecretValue, SslSetting } from '../secrets/secret-value';
 
 /** Endpoint fields a caller may set, overriding the master secret's. */
 export interface EndpointOverrides {

@@ -1,7 +1,7 @@
 import './support/env';
 import { randomUUID } from 'node:crypto';
 import type { Endpoint, EngineSession, TlsMode } from '../../lib/engines/engine';
-import { MAX_USERNAME, mysql } from '../../lib/engines/mysql';
+import { MAX_USERNAME, mysql } from '../../lib/engines/mysql/adapter';
 import { Password } from '../../lib/secrets/password';
 import { OutputCapture } from './support/capture';
 import { mariadb as db, type TestMaster } from './support/databases';

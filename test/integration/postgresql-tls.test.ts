@@ -1,6 +1,6 @@
 import './support/env';
 import { createServer, type Server, type Socket } from 'node:net';
-import { postgresql } from '../../lib/engines/postgresql';
+import { postgresql } from '../../lib/engines/postgresql/adapter';
 import type { Endpoint, TlsMode } from '../../lib/engines/engine';
 import { Password } from '../../lib/secrets/password';
 import { asPgAdmin, createPgMaster, type PgMaster } from './support/postgres';

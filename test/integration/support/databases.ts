@@ -1,4 +1,4 @@
-import type { EngineName } from '../../../lib/secrets/secret-value';
+import type { EngineName } from '../../../lib/engines/registry';
 import { putMaster } from './aws';
 import { testEnv } from './env';
 import { asMariaAdmin, createMariaMaster, mariaTry, mariaUserExists, withMariaClient } from './mariadb';

@@ -1,5 +1,5 @@
-import { DatabaseError } from './errors';
-import type { Statement } from './mysql-statements';
+import { DatabaseError } from '../errors';
+import { grantAtom, revokeAtom, type Statement } from './statements';
 
 /**
  * One grant of an account, independent of the account: a privilege on an object
@@ -90,21 +90,6 @@ export function parseGrants(lines: string[]): GrantAtom[] {
 
 export const atomKey = (atom: GrantAtom) =>
   atom.kind === 'privilege' ? `${atom.privilege} ON ${atom.on}` : `${atom.kind.toUpperCase()} ${atom.role}`;
-
-/** Statements that give `grantee` (an account, quoted) an atom. */
-export function grantAtom(atom: GrantAtom, grantee: string): Statement {
-  if (atom.kind === 'role') return { sql: `GRANT ${atom.role} TO ${grantee}` };
-  if (atom.kind === 'default-role') return { sql: `SET DEFAULT ROLE ${atom.role} FOR ${grantee}` };
-  if (atom.privilege === 'GRANT OPTION')
-    return { sql: `GRANT USAGE ON ${atom.on} TO ${grantee} WITH GRANT OPTION` };
-  return { sql: `GRANT ${atom.privilege} ON ${atom.on} TO ${grantee}` };
-}
-
-export function revokeAtom(atom: GrantAtom, grantee: string): Statement {
-  if (atom.kind === 'role') return { sql: `REVOKE ${atom.role} FROM ${grantee}` };
-  if (atom.kind === 'default-role') return { sql: `SET DEFAULT ROLE NONE FOR ${grantee}` };
-  return { sql: `REVOKE ${atom.privilege} ON ${atom.on} FROM ${grantee}` };
-}
 
 // A default role is set after the role is granted, and unset before it is revoked.
 const lastIfDefaultRole = (atom: GrantAtom) => (atom.kind === 'default-role' ? 1 : 0);

@@ -1,19 +1,6 @@
-// mysql2 loaded on first use; its errors and TLS options turned into dbauth's: no error of ours carries SQL text.
-import type { SslOptions } from 'mysql2/promise';
-import type { Endpoint, Timeouts } from './engine';
-import { DatabaseError } from './errors';
-import { tlsOptions } from './tls';
-
-type MysqlDriver = typeof import('mysql2/promise');
-
-/**
- * mysql2's promise API, loaded on first use: a function serving PostgreSQL never pays for it.
- * mysql2 is CommonJS, and an ESM bundle split into chunks hands it over as `default` only.
- */
-export async function loadDriver(): Promise<MysqlDriver> {
-  const loaded: MysqlDriver & { default?: MysqlDriver } = await import('mysql2/promise');
-  return loaded.default ?? loaded;
-}
+// mysql2's errors turned into dbauth's: no error of ours carries SQL text.
+import type { Endpoint, Timeouts } from '../engine';
+import { DatabaseError, DatabaseUnreachableError } from '../errors';
 
 // MariaDB's max_statement_time (ER_STATEMENT_TIMEOUT), MySQL's max_execution_time
 // (ER_QUERY_TIMEOUT), and a lock wait past lock_wait_timeout (ER_LOCK_WAIT_TIMEOUT).
@@ -72,8 +59,27 @@ export function driverFailure(
   );
 }
 
-// Connection failures carry no statement, but only their kind is shown all the same.
-export function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts): string {
+/**
+ * Our error for a failed connection: why, in words, and mysql2's code (ECONNREFUSED,
+ * ETIMEDOUT, HANDSHAKE_NO_SSL_SUPPORT…). Connection failures carry no statement, but only
+ * their kind is shown all the same.
+ */
+export function unreachable(
+  error: unknown,
+  endpoint: Endpoint,
+  timeouts: Timeouts,
+): DatabaseUnreachableError {
+  const code = asDriverError(error).code;
+  const reason = whyUnreachable(error, endpoint, timeouts);
+  return new DatabaseUnreachableError(
+    endpoint.host,
+    endpoint.port,
+    reason,
+    typeof code === 'string' ? code : undefined,
+  );
+}
+
+function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Timeouts): string {
   const code = asDriverError(error).code;
   if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
     return `the server does not offer TLS and TLS mode is ${endpoint.tls.mode} (dbauth never falls back to plaintext)`;
@@ -89,15 +95,4 @@ export function whyUnreachable(error: unknown, endpoint: Endpoint, timeouts: Tim
   }
   if (typeof code === 'string') return code;
   return `connection failed (${error instanceof Error ? error.name : 'unknown error'})`;
-}
-
-/** mysql2's TLS options: `verify-full` also checks the host name (mysql2's verifyIdentity). */
-export function sslOf(endpoint: Endpoint): SslOptions | undefined {
-  const tls = tlsOptions(endpoint.tls, endpoint.host);
-  if (!tls) return undefined;
-  return {
-    rejectUnauthorized: tls.rejectUnauthorized !== false,
-    verifyIdentity: endpoint.tls.mode === 'verify-full',
-    ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
-  };
 }

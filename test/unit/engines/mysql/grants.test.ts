@@ -1,4 +1,4 @@
-import { parseGrants, syncStatements } from '../../../lib/engines/mysql-grants';
+import { parseGrants, syncStatements } from '../../../../lib/engines/mysql/grants';
 
 // SHOW GRANTS as MariaDB 10.11 writes it (MySQL 8 writes the same without the password hash).
 const SOURCE = [

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
 // mysql2's own escaping library, without loading the driver at cold start.
 import { escape as literal, escapeId } from 'sql-escaper';
-import type { Password } from '../secrets/password';
-import type { GrantSet, Privilege } from './engine';
+import type { Password } from '../../secrets/password';
+import type { GrantSet, Privilege } from '../engine';
+import type { GrantAtom } from './grants';
+
+// Every SQL text the MySQL adapter sends is built here: pure functions that unit tests read.
 
 /** A statement and whether its text holds a password (then nothing of it may be shown). */
 export interface Statement {
   sql: string;
   sensitive?: boolean;
+}
+
+/** A query with `?` placeholders the driver fills in. */
+export interface Query {
+  sql: string;
+  params: unknown[];
 }
 
 /** `'name'@'host'`: MySQL accounts are a user name and a host pattern, both string literals. */
@@ -145,14 +154,34 @@ export function sessionLimits(flavour: Flavour, statementMs: number): string {
     : `SET SESSION max_execution_time = ${Math.max(1, Math.round(statementMs))}, ${locks}`;
 }
 
-export const USER_EXISTS = 'SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?';
+export function userExists(user: string, host: string): Query {
+  return { sql: 'SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', params: [user, host] };
+}
+
+export function showGrants(user: string, host: string): Query {
+  return { sql: 'SHOW GRANTS FOR ?@?', params: [user, host] };
+}
+
+/** Holds the account's password hash: read only for whether it says REQUIRE. */
+export function showCreateUser(user: string, host: string): Query {
+  return { sql: 'SHOW CREATE USER ?@?', params: [user, host] };
+}
+
+export const SERVER_VERSION = 'SELECT VERSION() AS version';
+
+/** Ends the statement a thread runs (sent from a connection of its own). */
+export const killQuery = (threadId: number) => `KILL QUERY ${Math.trunc(threadId)}`;
+
+/** MariaDB only: `statement`, stopped by the server after `seconds` (SET STATEMENT … FOR). */
+export const boundedStatement = (statement: string, seconds: number) =>
+  `SET STATEMENT max_statement_time = ${seconds.toFixed(3)} FOR ${statement}`;
 
 /** `'name'@'host'` of the logged-in account, as information_schema writes grantees. */
 // Single-quoted literals only: under sql_mode ANSI_QUOTES a double-quoted one is an identifier.
 const CURRENT_GRANTEE = `CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`;
 
 /** The privileges the logged-in account holds on a database, directly or globally. */
-export function heldPrivileges(database: string): { sql: string; params: string[] } {
+export function heldPrivileges(database: string): Query {
   return {
     sql: `SELECT PRIVILEGE_TYPE AS privilege FROM information_schema.SCHEMA_PRIVILEGES
         WHERE GRANTEE = ${CURRENT_GRANTEE} AND TABLE_SCHEMA IN (?, ?)
@@ -165,13 +194,17 @@ export function heldPrivileges(database: string): { sql: string; params: string[
  * Stored objects that run as the account (DEFINER): MySQL users own no tables, but views,
  * routines, triggers and events name a definer and stop working without it.
  */
-export const DEFINED_OBJECTS = `SELECT 'VIEW' AS kind, TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.VIEWS WHERE DEFINER = ?
+export function definedObjects(user: string, host: string): Query {
+  // information_schema writes a definer as `name@host`, unquoted.
+  const definer = `${user}@${host}`;
+  return {
+    sql: `SELECT 'VIEW' AS kind, TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.VIEWS WHERE DEFINER = ?
   UNION ALL SELECT ROUTINE_TYPE, ROUTINE_SCHEMA, ROUTINE_NAME FROM information_schema.ROUTINES WHERE DEFINER = ?
   UNION ALL SELECT 'TRIGGER', TRIGGER_SCHEMA, TRIGGER_NAME FROM information_schema.TRIGGERS WHERE DEFINER = ?
-  UNION ALL SELECT 'EVENT', EVENT_SCHEMA, EVENT_NAME FROM information_schema.EVENTS WHERE DEFINER = ?`;
-
-/** information_schema writes a definer as `name@host`, unquoted. */
-export const definerOf = (user: string, host: string) => `${user}@${host}`;
+  UNION ALL SELECT 'EVENT', EVENT_SCHEMA, EVENT_NAME FROM information_schema.EVENTS WHERE DEFINER = ?`,
+    params: [definer, definer, definer, definer],
+  };
+}
 
 const DROP_KIND: Record<string, string> = {
   VIEW: 'VIEW',
@@ -184,4 +217,19 @@ const DROP_KIND: Record<string, string> = {
 export function dropDefinedObject(object: { kind: string; db: string; name: string }): Statement | undefined {
   const kind = DROP_KIND[object.kind];
   return kind ? { sql: `DROP ${kind} IF EXISTS ${escapeId(object.db)}.${escapeId(object.name)}` } : undefined;
+}
+
+/** Statements that give `grantee` (an account, quoted) an atom. */
+export function grantAtom(atom: GrantAtom, grantee: string): Statement {
+  if (atom.kind === 'role') return { sql: `GRANT ${atom.role} TO ${grantee}` };
+  if (atom.kind === 'default-role') return { sql: `SET DEFAULT ROLE ${atom.role} FOR ${grantee}` };
+  if (atom.privilege === 'GRANT OPTION')
+    return { sql: `GRANT USAGE ON ${atom.on} TO ${grantee} WITH GRANT OPTION` };
+  return { sql: `GRANT ${atom.privilege} ON ${atom.on} TO ${grantee}` };
+}
+
+export function revokeAtom(atom: GrantAtom, grantee: string): Statement {
+  if (atom.kind === 'role') return { sql: `REVOKE ${atom.role} FROM ${grantee}` };
+  if (atom.kind === 'default-role') return { sql: `SET DEFAULT ROLE NONE FOR ${grantee}` };
+  return { sql: `REVOKE ${atom.privilege} ON ${atom.on} FROM ${grantee}` };
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import type { Password } from '../secrets/password';
+import type { Password } from '../../secrets/password';
 
 const ITERATIONS = 4096;
 

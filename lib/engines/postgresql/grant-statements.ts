@@ -1,44 +1,9 @@
-import { escapeIdentifier as id, escapeLiteral as literal } from './pg-escape';
-import type { Password } from '../secrets/password';
-import { PRIVILEGES, type GrantSet, type Privilege } from './engine';
-import { scramVerifier } from './scram';
-
-/** A statement and whether its text holds a password (then nothing of it may be shown). */
-export interface Statement {
-  sql: string;
-  sensitive?: boolean;
-  /** Borrows role privileges that RETURN_BORROWED_ROLES must give back before COMMIT. */
-  borrowsRoles?: boolean;
-}
+import { escapeIdentifier as id, escapeLiteral as literal } from './escape';
+import { PRIVILEGES, type GrantSet, type Privilege } from '../engine';
+import { borrowRole } from './borrow-statements';
+import type { Query, Statement } from './statements';
 
 const TABLE_PRIVILEGES: Privilege[] = PRIVILEGES.filter((p) => p !== 'CREATE');
-
-function passwordClause(password: Password): Statement {
-  return { sql: `PASSWORD ${literal(scramVerifier(password) ?? password.reveal())}`, sensitive: true };
-}
-
-export function createUser(username: string, password: Password): Statement {
-  return { sql: `CREATE ROLE ${id(username)} WITH LOGIN ${passwordClause(password).sql}`, sensitive: true };
-}
-
-export function setPassword(username: string, password: Password): Statement {
-  return { sql: `ALTER ROLE ${id(username)} WITH LOGIN ${passwordClause(password).sql}`, sensitive: true };
-}
-
-export function changeOwnPassword(password: Password): Statement {
-  return { sql: `ALTER ROLE CURRENT_USER WITH ${passwordClause(password).sql}`, sensitive: true };
-}
-
-/**
- * The clone is a member of the original login and acts as it (SET role at login), so the
- * two share grants and the objects either creates — AWS's `_clone` users do not.
- */
-export function cloneMembership(source: string, clone: string): Statement[] {
-  return [
-    { sql: `GRANT ${id(source)} TO ${id(clone)}` },
-    { sql: `ALTER ROLE ${id(clone)} SET role = ${literal(source)}` },
-  ];
-}
 
 // Sequences back serial columns: inserting needs USAGE (nextval), reading needs SELECT.
 function sequencePrivileges(privileges: Privilege[]): string[] {
@@ -56,47 +21,6 @@ function eachManagedRelation(statement: string, schema: string, relkinds: string
   FOR rel IN SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ${literal(schema)} AND c.relkind IN (${relkinds}) AND pg_has_role(current_user, c.relowner, 'USAGE')
   LOOP EXECUTE format(${literal(statement)}, rel, ${literal(username)}); END LOOP; END $dbauth$`;
-}
-
-/**
- * PostgreSQL 16 gives a CREATEROLE master ADMIN OPTION on the roles it creates, but not their
- * privileges, which DROP OWNED, REASSIGN OWNED, ALTER DEFAULT PRIVILEGES FOR ROLE and grants on
- * a role's tables need. The master borrows them for one transaction (ADMIN OPTION lets it grant
- * the role to itself), notes what it took in a transaction-local setting, and gives it back
- * before COMMIT (RETURN_BORROWED_ROLES): its own memberships never grow, and a ROLLBACK undoes
- * the borrowing with the rest. Before 16, CREATEROLE lets it grant itself any non-superuser role.
- */
-const BORROWED = literal('dbauth.borrowed_roles');
-const borrowedRoles = `coalesce(nullif(current_setting(${BORROWED}, true), ''), '{}')::text[]`;
-
-// PL/pgSQL: the master takes the privileges of `role` (an expression) unless it has them already.
-const borrowRole = (role: string) => `IF NOT pg_has_role(current_user, ${role}, 'USAGE') THEN
-    IF current_setting('server_version_num')::int >= 160000 THEN
-      EXECUTE format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET FALSE', ${role});
-    ELSE EXECUTE format('GRANT %I TO CURRENT_USER', ${role}); END IF;
-    PERFORM set_config(${BORROWED}, (${borrowedRoles} || (${role})::text)::text, true);
-  END IF;`;
-
-/** The master takes the privileges of `role` for this transaction; fails when it may not. */
-export function borrow(role: string): Statement {
-  return { sql: `DO $dbauth$ BEGIN ${borrowRole(literal(role))} END $dbauth$`, borrowsRoles: true };
-}
-
-/** Gives back every role this transaction borrowed (a role dropped meanwhile needs nothing). */
-export const RETURN_BORROWED_ROLES: Statement = {
-  sql: `DO $dbauth$ DECLARE role text; BEGIN
-  FOREACH role IN ARRAY ${borrowedRoles} LOOP
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role) THEN EXECUTE format('REVOKE %I FROM CURRENT_USER', role); END IF;
-  END LOOP;
-  PERFORM set_config(${BORROWED}, '', true); END $dbauth$`,
-};
-
-/**
- * Whether the master may alter `role`, asked of the server itself (RDS may allow more than
- * PostgreSQL's own rules): run in a transaction that is rolled back, it changes nothing.
- */
-export function probeManage(role: string): Statement {
-  return { sql: `ALTER ROLE ${id(role)} WITH LOGIN` };
 }
 
 /**
@@ -220,55 +144,13 @@ export function revoke(username: string, grants: GrantSet, schemaAccess: boolean
   return perSchema(username, grants, 'REVOKE', schemaAccess);
 }
 
-/** Held until the transaction ends; advisory locks are local to the database. */
-export const SERIALIZE_CHANGES = `SELECT pg_advisory_xact_lock(hashtext('dbauth: grants and roles'))`;
-
-/** Objects the role owns anywhere in the cluster (pg_shdepend spans all databases). */
-export const COUNT_OWNED_OBJECTS = `SELECT count(*)::int AS owned FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid
-  WHERE r.rolname = $1 AND d.deptype = 'o'`;
-
-/**
- * DROP OWNED revokes what others granted the user as those grantors (PostgreSQL 16+), such as
- * the owner login whose default privileges gave it SELECT on the owner's tables: the master
- * borrows each grantor it may. One it may not leaves DROP ROLE to name the objects in its error.
- */
-function borrowGrantorsTo(username: string): Statement {
-  return {
-    sql: `DO $dbauth$ DECLARE grantor name; BEGIN
-  FOR grantor IN SELECT DISTINCT g.rolname FROM (
-      SELECT a.grantor, a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
-      UNION ALL SELECT a.grantor, a.grantee FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
-      UNION ALL SELECT d.defaclrole, a.grantee FROM pg_default_acl d CROSS JOIN LATERAL aclexplode(d.defaclacl) a
-    ) acl JOIN pg_roles g ON g.oid = acl.grantor JOIN pg_roles u ON u.oid = acl.grantee
-    WHERE u.rolname = ${literal(username)} AND NOT g.rolsuper AND g.rolname NOT IN (current_user, ${literal(username)})
-  LOOP BEGIN
-    ${borrowRole('grantor')}
-  EXCEPTION WHEN insufficient_privilege THEN NULL; END; END LOOP; END $dbauth$`,
-    borrowsRoles: true,
-  };
-}
-
-/** DROP OWNED and REASSIGN OWNED take the privileges of every role they name: borrowed. */
-export function dropUser(username: string, reassignOwnedTo: string | undefined): Statement[] {
-  return [
-    borrow(username),
-    borrowGrantorsTo(username),
-    ...(reassignOwnedTo
-      ? [borrow(reassignOwnedTo), { sql: `REASSIGN OWNED BY ${id(username)} TO ${id(reassignOwnedTo)}` }]
-      : []),
-    // Revokes its privileges and default privileges here (and drops what it still owns).
-    { sql: `DROP OWNED BY ${id(username)}` },
-    { sql: `DROP ROLE ${id(username)}` },
-  ];
-}
-
 /**
  * Rows of the privileges in `grants` that the logged-in user lacks: none proves access. Tables
  * count when the database's owner (the master) acts for their owner, as grants reach only those.
  */
-export function missingPrivileges(grants: GrantSet): { sql: string; params: string[] }[] {
+export function missingPrivileges(grants: GrantSet): Query[] {
   // Even a user with no table grants must be able to reach its database.
-  const checks: { sql: string; params: string[] }[] = [
+  const checks: Query[] = [
     {
       sql: `SELECT 'CONNECT on database ' || $1 AS missing WHERE NOT has_database_privilege($1, 'CONNECT')`,
       params: [grants.database],
