@@ -12,6 +12,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
 
   beforeAll(() => h.setUp());
   afterAll(() => h.tearDown());
+  h.scanEachTest();
 
   const describeSecret = (arn: string) => secretsClient().send(new DescribeSecretCommand({ SecretId: arn }));
 
@@ -153,9 +154,5 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
     expect(second.Reason).toContain(`already managed by dbauth through secret ${adopted.Data?.SecretArn}`);
     expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
     expect(await h.stackSecrets('adoptedAgain-')).toHaveLength(0);
-  });
-
-  it('never prints or answers with a password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
   });
 });
