@@ -3,7 +3,7 @@ import type { CustomResourceDeps } from '../../../handlers/custom-resource';
 import type { CustomResourceResponse } from '../../../lib/cfn/event';
 import { parseAppSecret } from '../../../lib/secrets/secret-value';
 import { allSecretNames, secretStore, TEST_STACK_PREFIX } from './aws';
-import { generatedPasswords, OutputCapture, scanEachTest } from './capture';
+import { OutputCapture, scanEachTest } from './capture';
 import { cfnEvent } from './cfn-events';
 import { CfnResponseServer } from './cfn-server';
 import { customResourceHandler, lambdaContext } from './deps';
@@ -141,14 +141,5 @@ export class CustomResourceHarness {
       () => this.passwords,
       () => this.server.received.map((r) => r.raw),
     );
-  }
-
-  /** Output lines and response bodies that hold a password used: both lists must be empty. */
-  leaks(): { output: string[]; responses: string[] } {
-    const used = [...this.passwords, ...generatedPasswords].filter((p) => p.length > 0);
-    return {
-      output: this.capture.leaks(used),
-      responses: this.server.received.map((r) => r.raw).filter((raw) => used.some((p) => raw.includes(p))),
-    };
   }
 }
