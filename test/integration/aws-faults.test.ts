@@ -8,6 +8,7 @@ import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { createPgMaster, pgRoleExists, putPgMasterSecret, uniqueSuffix } from './support/postgres';
 import { createRotatableUser, logsIn, rotate, rotateDeps, rotateHandler, secretAt } from './support/rotation';
+import { OutputCapture, scanEachTest } from './support/capture';
 
 /**
  * Faults moto cannot produce (throttling, 5xx), injected into real clients below their retry
@@ -31,11 +32,7 @@ function failEvery(client: SecretsManagerClient, operation: string, errorName: s
   return attempts;
 }
 
-describe('AWS faults moto cannot produce', () => {
-  const server = new CfnResponseServer();
-  beforeAll(() => server.start());
-  afterAll(() => server.stop());
-
+describe('AWS faults moto cannot produce, in the Secrets Manager client', () => {
   it('retries a throttled call a bounded number of times, then fails clearly', async () => {
     const client = secretsClient();
     const attempts = failEvery(client, 'DescribeSecret', 'ThrottlingException', 400);
@@ -73,6 +70,17 @@ describe('AWS faults moto cannot produce', () => {
     await expect(new SecretStore(always).describe('any')).rejects.toThrow(/failed: SyntaxError/);
     expect(attempts.count).toBe(3);
   });
+});
+
+describe('AWS faults moto cannot produce, in the handlers', () => {
+  const server = new CfnResponseServer();
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+  scanEachTest(
+    new OutputCapture(),
+    () => [],
+    () => server.received.map((r) => r.raw),
+  );
 
   it('answers FAILED and leaves no user when CreateSecret keeps failing (5xx)', async () => {
     const master = await createPgMaster();

@@ -20,7 +20,7 @@ describe.each(TEST_DATABASES)('consent on the master on $name', (db) => {
 
   beforeAll(() => h.setUp());
   afterAll(() => h.tearDown());
-  afterEach(() => expect(h.leaks()).toEqual({ output: [], responses: [] }));
+  h.scanEachTest();
 
   /** A master secret of the harness's master user, with these consent tags only. */
   const masterWith = (consent: Record<string, string>) => putMaster(db.masterSecretValue(h.master), consent);

@@ -4,6 +4,7 @@ import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { TEST_DATABASES } from './support/databases';
 import { uniqueSuffix } from './support/postgres';
+import { OutputCapture, scanEachTest } from './support/capture';
 
 describe.each(TEST_DATABASES)(
   'Custom::DatabaseUser resources of one stack, created at once on $name',
@@ -11,9 +12,16 @@ describe.each(TEST_DATABASES)(
     const server = new CfnResponseServer();
     beforeAll(() => server.start());
     afterAll(() => server.stop());
+    const passwords: string[] = [];
+    scanEachTest(
+      new OutputCapture(),
+      () => passwords,
+      () => server.received.map((r) => r.raw),
+    );
 
     it('creates ten users in one database in parallel, each with its grants', async () => {
       const master = await db.createMaster();
+      passwords.push(master.password);
       const masterArn = await db.putMasterSecret(master);
       const handler = customResourceHandler();
       const stackId = testStackId('parallel');

@@ -6,6 +6,7 @@ import { customResourceHandler, lambdaContext } from './support/deps';
 import { EventQueue, eventBridgeClient } from './support/event-queue';
 import { createPgMaster, putPgMasterSecret, uniqueSuffix } from './support/postgres';
 import { secretStore } from './support/aws';
+import { OutputCapture, scanEachTest } from './support/capture';
 
 describe('Custom::DatabaseUser publishes what it did', () => {
   const server = new CfnResponseServer();
@@ -15,9 +16,16 @@ describe('Custom::DatabaseUser publishes what it did', () => {
     await events.start();
   });
   afterAll(() => server.stop());
+  const passwords: string[] = [];
+  scanEachTest(
+    new OutputCapture(),
+    () => passwords,
+    () => server.received.map((r) => r.raw),
+  );
 
   it('publishes Database User Created, Updated and Dropped, with no password in them', async () => {
     const master = await createPgMaster();
+    passwords.push(master.password);
     const masterArn = await putPgMasterSecret(master);
     const handler = customResourceHandler({
       publisher: new EventBridgePublisher(eventBridgeClient(), {
@@ -66,6 +74,7 @@ describe('Custom::DatabaseUser publishes what it did', () => {
 
   it('completes the request when the event cannot be published, and logs that', async () => {
     const master = await createPgMaster();
+    passwords.push(master.password);
     const masterArn = await putPgMasterSecret(master);
     const warnings: string[] = [];
     const handler = customResourceHandler({

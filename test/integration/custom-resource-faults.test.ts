@@ -25,6 +25,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser when the database dies mid-C
     await proxy.stop();
     await h.tearDown();
   });
+  h.scanEachTest();
   afterEach(() => proxy.revive());
 
   const props = (username: string) => ({ ...h.props(username), MasterSecretArn: masterArn });
@@ -134,9 +135,5 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser when the database dies mid-C
     expect(kept).toBeDefined();
     const login = await h.storedLogin(kept?.arn ?? '');
     expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
-  });
-
-  it('prints no password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
   });
 });

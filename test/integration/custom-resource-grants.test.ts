@@ -6,6 +6,7 @@ import { cfnEvent, testStackId } from './support/cfn-events';
 import { customResourceHandler, lambdaContext } from './support/deps';
 import { uniqueSuffix } from './support/postgres';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
+import { OutputCapture, scanEachTest } from './support/capture';
 
 describe.each(TEST_DATABASES)('Custom::DatabaseUser grants on $name', (db) => {
   const server = new CfnResponseServer();
@@ -21,6 +22,11 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser grants on $name', (db) => {
     await db.asMaster(master, 'CREATE TABLE before_grant (id int)');
   });
   afterAll(() => server.stop());
+  scanEachTest(
+    new OutputCapture(),
+    () => [master.password],
+    () => server.received.map((r) => r.raw),
+  );
 
   async function createUser(username: string, grants: string) {
     const response = await customResourceHandler()(

@@ -12,6 +12,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
 
   beforeAll(() => h.setUp());
   afterAll(() => h.tearDown());
+  h.scanEachTest();
 
   const describeSecret = (arn: string) => secretsClient().send(new DescribeSecretCommand({ SecretId: arn }));
 
@@ -76,7 +77,9 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
 
   it('a resent Delete answers SUCCESS and touches nothing else', async () => {
     const bystander = `bystander_${run}`;
-    await db.createLogin(h.master, bystander, 'unused-pw');
+    const bystanderPassword = `bystander-pw-${run}`;
+    h.remember(bystanderPassword);
+    await db.createLogin(h.master, bystander, bystanderPassword);
     const properties = h.props(`twice_${run}`);
     const created = await h.send('Create', { properties, logicalResourceId: 'twice' });
     const del = { properties, physicalResourceId: created.PhysicalResourceId, logicalResourceId: 'twice' };
@@ -88,9 +91,9 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
     expect(second.Status).toBe('SUCCESS');
     expect(second.PhysicalResourceId).toBe(created.PhysicalResourceId);
     expect(await db.userExists(`twice_${run}`)).toBe(false);
-    expect(await db.tryAs({ ...h.masterLogin, user: bystander, password: 'unused-pw' }, 'SELECT 1')).toBe(
-      'ok',
-    );
+    expect(
+      await db.tryAs({ ...h.masterLogin, user: bystander, password: bystanderPassword }, 'SELECT 1'),
+    ).toBe('ok');
     expect(await h.stackSecrets()).toEqual(secretsAfterFirst);
   });
 
@@ -153,9 +156,5 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Create and Delete are idempo
     expect(second.Reason).toContain(`already managed by dbauth through secret ${adopted.Data?.SecretArn}`);
     expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
     expect(await h.stackSecrets('adoptedAgain-')).toHaveLength(0);
-  });
-
-  it('never prints or answers with a password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
   });
 });

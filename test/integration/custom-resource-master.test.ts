@@ -19,6 +19,7 @@ describe.each(TEST_DATABASES)(
 
     beforeAll(() => h.setUp());
     afterAll(() => h.tearDown());
+    h.scanEachTest();
 
     const masterValue = (password: string) => db.masterSecretValue(h.master, password);
 
@@ -86,10 +87,6 @@ describe.each(TEST_DATABASES)(
       expect(response.Status).toBe('FAILED');
       expect(response.Reason).toMatch(/no version of master secret .* \(AWSCURRENT, AWSPENDING\) logs in/);
       expect(await db.userExists(`nobody_${run}`)).toBe(false);
-    });
-
-    it('never prints or answers with a password it used', () => {
-      expect(h.leaks()).toEqual({ output: [], responses: [] });
     });
   },
 );

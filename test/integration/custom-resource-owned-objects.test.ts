@@ -9,6 +9,7 @@ describe(`Custom::DatabaseUser Delete of a user that owns objects on ${postgres.
 
   beforeAll(() => h.setUp());
   afterAll(() => h.tearDown());
+  h.scanEachTest();
 
   const ownerOf = (table: string) =>
     asPgAdmin(
@@ -72,9 +73,5 @@ describe(`Custom::DatabaseUser Delete of a user that owns objects on ${postgres.
     expect(deleted.Status).toBe('SUCCESS');
     expect(await pgRoleExists(user.login.user)).toBe(false);
     expect(await ownerOf(user.table)).toBeUndefined();
-  });
-
-  it('never prints or answers with a password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
   });
 });

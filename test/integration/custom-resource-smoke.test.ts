@@ -6,6 +6,7 @@ import { customResourceHandler, lambdaContext } from './support/deps';
 import { uniqueSuffix } from './support/postgres';
 import { secretStore } from './support/aws';
 import { parseAppSecret } from '../../lib/secrets/secret-value';
+import { OutputCapture, scanEachTest } from './support/capture';
 
 describe.each(TEST_DATABASES)('Custom::DatabaseUser on $name (smoke)', (db) => {
   const server = new CfnResponseServer();
@@ -18,6 +19,11 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser on $name (smoke)', (db) => {
     masterArn = await db.putMasterSecret(master);
   });
   afterAll(() => server.stop());
+  scanEachTest(
+    new OutputCapture(),
+    () => [master.password],
+    () => server.received.map((r) => r.raw),
+  );
 
   it('creates a user that logs in with the stored password, then drops it on delete', async () => {
     const handler = customResourceHandler();

@@ -12,6 +12,7 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
     await db.asMaster(h.master, db.itemsTable);
   });
   afterAll(() => h.tearDown());
+  h.scanEachTest();
 
   it('changes grants in place: readonly to readwrite and back, same PhysicalResourceId', async () => {
     const username = `flip_${run}`;
@@ -128,10 +129,6 @@ describe.each(TEST_DATABASES)('Custom::DatabaseUser Update on $name', (db) => {
     expect(await h.storedLogin(response.Data?.SecretArn ?? '')).toEqual(login);
     expect(await db.tryAs(login, 'SELECT 1')).toBe('ok');
   });
-
-  it('never prints or answers with a password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
-  });
 });
 
 /** Schemas exist inside a PostgreSQL database; MySQL has none, so there they change nothing. */
@@ -145,6 +142,7 @@ describe('Custom::DatabaseUser Update of Schemas on PostgreSQL', () => {
     await db.asMaster(h.master, db.itemsTable, 'CREATE SCHEMA extra', 'CREATE TABLE extra.notes (id int)');
   });
   afterAll(() => h.tearDown());
+  h.scanEachTest();
 
   it('grants on a schema added to Schemas and revokes on one removed', async () => {
     const username = `schemas_${run}`;
@@ -173,10 +171,6 @@ describe('Custom::DatabaseUser Update of Schemas on PostgreSQL', () => {
     expect(await db.tryAs(login, 'SELECT * FROM items')).toBe(db.denied);
     expect(await db.tryAs(login, 'SELECT * FROM extra.notes')).toBe('ok');
   });
-
-  it('never prints or answers with a password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
-  });
 });
 
 describe('Custom::DatabaseUser Update of Schemas on MariaDB', () => {
@@ -189,6 +183,7 @@ describe('Custom::DatabaseUser Update of Schemas on MariaDB', () => {
     await db.asMaster(h.master, db.itemsTable);
   });
   afterAll(() => h.tearDown());
+  h.scanEachTest();
 
   it('ignores Schemas: dropping one of two keeps every grant, and a privilege diff still applies', async () => {
     const properties = h.props(`schemas_${run}`, { Grants: 'readonly', Schemas: ['public', 'extra'] });
@@ -206,9 +201,5 @@ describe('Custom::DatabaseUser Update of Schemas on MariaDB', () => {
     expect(up.Status).toBe('SUCCESS');
     expect(await db.tryAs(login, 'SELECT * FROM items')).toBe('ok');
     expect(await db.tryAs(login, `INSERT INTO items (name) VALUES ('yes')`)).toBe('ok');
-  });
-
-  it('never prints or answers with a password it used', () => {
-    expect(h.leaks()).toEqual({ output: [], responses: [] });
   });
 });

@@ -50,6 +50,7 @@ describe.each(TEST_DATABASES)('metrics of the handlers on $name (EMF lines on st
   const harness = new CustomResourceHarness('metrics', db);
   beforeAll(() => harness.setUp());
   afterAll(() => harness.tearDown());
+  harness.scanEachTest();
 
   /** Runs `act`, with the EMF documents it printed and how long it took from here. */
   async function measured<T>(act: () => Promise<T>) {
@@ -201,9 +202,5 @@ describe.each(TEST_DATABASES)('metrics of the handlers on $name (EMF lines on st
       { outcome: 'failed', step: 'unknown', strategy: 'unknown', engine: 'unknown' },
       unknown.wallMs,
     );
-  });
-
-  it('prints no password used, in its metric lines or anywhere else', () => {
-    expect(harness.leaks()).toEqual({ output: [], responses: [] });
   });
 });

@@ -27,7 +27,7 @@ describe(`the life of a user on ${postgres.name}, with a master made as RDS make
     rotationLambdaArn = await motoRotationFunctionArn();
   });
   afterAll(() => h.tearDown());
-  afterEach(() => expect(h.leaks()).toEqual({ output: [], responses: [] }));
+  h.scanEachTest();
 
   const send = (type: 'Create' | 'Update' | 'Delete', options: Parameters<typeof h.send>[1]) =>
     h.send(type, { ...options, deps: { rotationLambdaArn } });

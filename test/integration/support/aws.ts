@@ -6,14 +6,37 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { commonConfig, makeSecretsManagerClient } from '../../../lib/aws/clients';
-import { generatedPasswords } from './capture';
+import { generatedPasswords, rememberSecretString } from './capture';
 import { SecretStore } from '../../../lib/secrets/secret-store';
 import { testEnv } from './env';
 import { uniqueSuffix } from './postgres';
 
 const options = { endpoint: testEnv.aws.endpoint, region: testEnv.aws.region };
 
-export const secretsClient = (): SecretsManagerClient => makeSecretsManagerClient(options);
+export const secretsClient = (): SecretsManagerClient =>
+  recordingSecretStrings(makeSecretsManagerClient(options));
+
+/**
+ * Has the client record (for the leak checks, support/capture.ts) every secret string it sends
+ * or receives and every password Secrets Manager generates for it. Once per client.
+ */
+export function recordingSecretStrings(client: SecretsManagerClient): SecretsManagerClient {
+  const name = 'dbauthTestRecordSecretStrings';
+  if (client.middlewareStack.identify().some((entry) => entry.startsWith(name))) return client;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { SecretString?: unknown };
+      if (typeof input.SecretString === 'string') rememberSecretString(input.SecretString);
+      const result = await next(args);
+      const output = result.output as { SecretString?: unknown; RandomPassword?: unknown };
+      if (typeof output.SecretString === 'string') rememberSecretString(output.SecretString);
+      if (typeof output.RandomPassword === 'string') generatedPasswords.add(output.RandomPassword);
+      return result;
+    },
+    { step: 'initialize', name },
+  );
+  return client;
+}
 export const rdsClient = (): RDSClient => new RDSClient(commonConfig(options));
 /** An RDS client at `endpoint`, trying once: one pointed nowhere proves no lookup was made. */
 export const rdsClientAt = (endpoint: string): RDSClient =>
@@ -22,7 +45,7 @@ export const rdsClientAt = (endpoint: string): RDSClient =>
   );
 /** A SecretStore on moto that records every password it has Secrets Manager generate. */
 export function secretStore(client = secretsClient()): SecretStore {
-  const store = new SecretStore(client);
+  const store = new SecretStore(recordingSecretStrings(client));
   const generate = store.randomPassword.bind(store);
   store.randomPassword = async (policy) => {
     const password = await generate(policy);

@@ -35,6 +35,8 @@ export class EventQueue {
   readonly busName = `dbauth-test-${uniqueSuffix()}`;
   private readonly sqs = new SQSClient(options);
   private queueUrl = '';
+  /** Every event drained so far, in order: the leak checks scan them (`everyEvent`). */
+  readonly received: ReceivedEvent[] = [];
 
   async start(pattern: Record<string, unknown> = { source: ['dbauth'] }): Promise<void> {
     const eventBridge = eventBridgeClient();
@@ -89,11 +91,19 @@ export class EventQueue {
       if (messages.length === 0) return events;
       for (const message of messages) {
         const raw = message.Body ?? '';
-        events.push({ ...(JSON.parse(raw) as Omit<ReceivedEvent, 'raw'>), raw });
+        const event = { ...(JSON.parse(raw) as Omit<ReceivedEvent, 'raw'>), raw };
+        events.push(event);
+        this.received.push(event);
         await this.sqs.send(
           new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }),
         );
       }
     }
+  }
+
+  /** Drains the queue, then gives every event received so far, raw, as the leak checks scan them. */
+  async everyEvent(): Promise<string[]> {
+    await this.drain();
+    return this.received.map((event) => event.raw);
   }
 }

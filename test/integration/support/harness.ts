@@ -3,7 +3,7 @@ import type { CustomResourceDeps } from '../../../handlers/custom-resource';
 import type { CustomResourceResponse } from '../../../lib/cfn/event';
 import { parseAppSecret } from '../../../lib/secrets/secret-value';
 import { allSecretNames, secretStore, TEST_STACK_PREFIX } from './aws';
-import { generatedPasswords, OutputCapture } from './capture';
+import { OutputCapture, scanEachTest } from './capture';
 import { cfnEvent } from './cfn-events';
 import { CfnResponseServer } from './cfn-server';
 import { customResourceHandler, lambdaContext } from './deps';
@@ -32,7 +32,8 @@ export interface PgLogin {
 /**
  * One test file's world: a CloudFormation response server, captured output, a master user
  * with its own database and master secret, and a stack id of its own. It remembers every
- * password the file used, so the last test can prove none of them was ever printed or sent.
+ * password the file used, so each test can prove none of them was ever printed or sent
+ * (`scanEachTest`).
  */
 export class CustomResourceHarness {
   readonly server = new CfnResponseServer();
@@ -129,12 +130,16 @@ export class CustomResourceHarness {
     return allSecretNames(prefix);
   }
 
-  /** Output lines and response bodies that hold a password used: both lists must be empty. */
-  leaks(): { output: string[]; responses: string[] } {
-    const used = [...this.passwords, ...generatedPasswords].filter((p) => p.length > 0);
-    return {
-      output: this.capture.leaks(used),
-      responses: this.server.received.map((r) => r.raw).filter((raw) => used.some((p) => raw.includes(p))),
-    };
+  /**
+   * Has every test of the enclosing `describe` scan its own output and the CloudFormation
+   * responses it caused for every password the file used (support/capture.ts `scanEachTest`).
+   * Call it once, beside `beforeAll(() => h.setUp())`.
+   */
+  scanEachTest(): void {
+    scanEachTest(
+      this.capture,
+      () => this.passwords,
+      () => this.server.received.map((r) => r.raw),
+    );
   }
 }
