@@ -1,5 +1,5 @@
 import type { RdsSender } from './clients';
-import { DbauthError } from '../errors';
+import { RdsLookupError } from './errors';
 
 /**
  * Tags Secrets Manager puts on a master secret that RDS manages (ManageMasterUserPassword).
@@ -19,13 +19,6 @@ export interface RdsEndpoint {
   host: string;
   port: number;
   engine: string;
-}
-
-export class RdsLookupError extends DbauthError {
-  constructor(arn: string, reason: string) {
-    super(`could not find the endpoint of ${arn}: ${reason}`);
-    this.name = 'RdsLookupError';
-  }
 }
 
 // RDS names the MySQL 5.6-compatible Aurora engine plain "aurora".

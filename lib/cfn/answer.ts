@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { describeError } from '../errors';
+import { DeadlinePassedError, describeError } from '../errors';
 import { errorDetails } from '../log';
-import { beforeDeadline, DeadlinePassedError } from '../deadline';
+import { beforeDeadline } from '../deadline';
 import { engineDimension, type InvocationMetrics } from '../metrics';
 import { CreateLeftUserError } from './errors';
 import type { CustomResourceEvent, CustomResourceResponse, Outcome } from './event';

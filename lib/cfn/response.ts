@@ -1,15 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { DbauthError } from '../errors';
+import { ResponseDeliveryError } from './errors';
 import type { CustomResourceResponse } from './event';
-
-export class ResponseDeliveryError extends DbauthError {
-  constructor(reason: string) {
-    // The URL is pre-signed: it is a credential, so it is never part of a message.
-    super(`could not deliver the response to CloudFormation: ${reason}`);
-    this.name = 'ResponseDeliveryError';
-  }
-}
 
 export interface DeliveryOptions {
   timeoutMs?: number;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { DbauthError } from '../errors';
+import { InvalidSecretValueError } from './errors';
 import { Password } from './password';
 
 /** Engine names of the secret JSON, as AWS's own RDS rotation functions write them. */
@@ -55,13 +55,6 @@ type Parsed<S extends z.ZodMiniType> = Omit<z.infer<S>, 'password'> & { password
 export type AppSecretValue = Parsed<typeof appSecretSchema>;
 /** The JSON of a master secret: only username and password are certain. */
 export type MasterSecretValue = Parsed<typeof masterSecretSchema>;
-
-export class InvalidSecretValueError extends DbauthError {
-  constructor(secretId: string, problem: string) {
-    super(`secret ${secretId} does not hold the expected JSON: ${problem}`);
-    this.name = 'InvalidSecretValueError';
-  }
-}
 
 function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretString: Password): Parsed<S> {
   let json: unknown;

@@ -3,12 +3,8 @@ import { lookUpRdsEndpoint } from '../aws/rds-endpoint';
 import type { Endpoint, Engine, TlsMode } from '../engines/engine';
 import { findEngine } from '../engines/registry';
 import { InvalidInputError } from '../errors';
-import {
-  ENGINE_NAMES,
-  type EngineName,
-  type MasterSecretValue,
-  type SslSetting,
-} from '../secrets/secret-value';
+import { UnsupportedEngineError } from './errors';
+import { type EngineName, type MasterSecretValue, type SslSetting } from '../secrets/secret-value';
 
 /** Endpoint fields a caller may set, overriding the master secret's. */
 export interface EndpointOverrides {
@@ -35,15 +31,6 @@ export function tlsMode(ssl: SslSetting | undefined, defaults: TlsDefaults): Tls
 const TLS_STRENGTH: TlsMode[] = ['disable', 'require', 'verify-full'];
 const strongest = (a: TlsMode, b: TlsMode): TlsMode =>
   TLS_STRENGTH.indexOf(a) >= TLS_STRENGTH.indexOf(b) ? a : b;
-
-export class UnsupportedEngineError extends InvalidInputError {
-  constructor(engine: string) {
-    super(
-      `engine ${JSON.stringify(engine.slice(0, 40))} is not supported; use one of ${ENGINE_NAMES.join(', ')}`,
-    );
-    this.name = 'UnsupportedEngineError';
-  }
-}
 
 export function engineNamed(name: string): { name: EngineName; engine: Engine } {
   const engine = findEngine(name);

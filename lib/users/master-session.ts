@@ -1,7 +1,8 @@
 import type { RdsSender } from '../aws/clients';
 import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
 import { accountOf } from '../aws/arn';
-import { DbauthError, InvalidInputError } from '../errors';
+import { InvalidInputError } from '../errors';
+import { MasterAuthenticationError } from './errors';
 import { SecretNotFoundError } from '../secrets/errors';
 import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/secret-store';
 import { parseMasterSecret } from '../secrets/secret-value';
@@ -27,13 +28,6 @@ export interface MasterAccess {
   endpoint: Endpoint;
   masterArn: string;
   masterUsername: string;
-}
-
-export class MasterAuthenticationError extends DbauthError {
-  constructor(masterArn: string, tried: string[]) {
-    super(`no version of master secret ${masterArn} (${tried.join(', ')}) logs in to the database`);
-    this.name = 'MasterAuthenticationError';
-  }
 }
 
 // The master secret may be mid-rotation: its AWSCURRENT may not have reached the database
