@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { timeoutsWithin } from '../lib/deadline';
 import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
-import { answerCloudFormation, type Progress } from '../lib/cfn/answer';
+import { respondToCloudFormation, type Progress } from '../lib/cfn/response';
 import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
 import {
   answerableRequest,
@@ -47,7 +47,7 @@ export function makeHandler(deps: CustomResourceDeps) {
       onEngine: progress.engine,
     });
     try {
-      return await answerCloudFormation(
+      return await respondToCloudFormation(
         event,
         remainingMs,
         (signal, progress) =>

@@ -1,6 +1,6 @@
 import type { Timeouts, TlsMode } from './engines/engine';
 import type { PasswordPolicy } from './secrets/secret-store';
-import type { TlsDefaults } from './users/endpoint';
+import type { TlsDefaults } from './users/database-server';
 
 /** Settings read from the Lambda's environment, with the defaults a deployment gets. */
 export interface Settings {

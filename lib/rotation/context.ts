@@ -2,12 +2,12 @@ import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engine
 import type { EventPublisher } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
 import type { PasswordPolicy, SecretDescription, SecretVersion } from '../secrets/secret-store';
-import type { Password } from '../secrets/password';
+import type { SecretString } from '../secrets/secret-string';
 import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
 import type { VersionCache } from '../secrets/version-cache';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { TAGS, type Strategy } from '../secrets/tags';
-import { resolveEndpoint } from '../users/endpoint';
+import { resolveDatabaseServer } from '../users/database-server';
 import { grantsFromTag, schemasFromTag } from '../users/grants';
 import { tryLogin } from '../users/login';
 import { consentForRotatedSecret } from '../users/consent';
@@ -125,7 +125,7 @@ export class RotationContext {
 
   /** The database a version of the secret points at (an app secret says where, or RDS does). */
   async targetOf(value: AppSecretValue): Promise<Target> {
-    const target = await resolveEndpoint({ value, tags: async () => this.secret.tags }, {}, this.deps);
+    const target = await resolveDatabaseServer({ value, tags: async () => this.secret.tags }, {}, this.deps);
     target.engine.validateUsername(value.username);
     return target;
   }
@@ -158,7 +158,7 @@ export class RotationContext {
   }
 
   /** Remembers a version this step put, for the steps after it. */
-  remember(versionId: string, value: Password): void {
+  remember(versionId: string, value: SecretString): void {
     this.deps.versionCache?.set(this.arn, versionId, value);
   }
 

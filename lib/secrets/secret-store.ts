@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SecretError, SecretNotFoundError, SecretsManagerCallError } from './errors';
 import { Password } from './password';
+import { SecretString } from './secret-string';
 import { TAG_KEY, TAG_VALUE } from './tags';
 import { InvalidInputError } from '../errors';
 
@@ -47,12 +48,12 @@ export interface SecretVersion {
   arn: string;
   versionId: string;
   stages: string[];
-  secretString: Password;
+  secretString: SecretString;
 }
 
 export interface NewSecret {
   name: string;
-  secretString: Password;
+  secretString: SecretString;
   description?: string;
   kmsKeyId?: string;
   tags: Record<string, string>;
@@ -116,7 +117,7 @@ export class SecretStore {
   }
 
   /** The secret string of one version, chosen by stage or by version id. */
-  async getString(secretId: string, version: VersionSelector): Promise<Password> {
+  async getString(secretId: string, version: VersionSelector): Promise<SecretString> {
     return (await this.getVersion(secretId, version)).secretString;
   }
 
@@ -135,7 +136,7 @@ export class SecretStore {
       arn: out.ARN ?? secretId,
       versionId: out.VersionId ?? '',
       stages: out.VersionStages ?? [],
-      secretString: new Password(out.SecretString),
+      secretString: new SecretString(out.SecretString),
     };
   }
 
@@ -154,7 +155,7 @@ export class SecretStore {
               arn: entry.ARN,
               versionId: entry.VersionId ?? '',
               stages: entry.VersionStages ?? [],
-              secretString: new Password(entry.SecretString),
+              secretString: new SecretString(entry.SecretString),
             },
           ]
         : [],
@@ -181,7 +182,7 @@ export class SecretStore {
   /** Puts a new version under `token` with the given stages (AWSCURRENT when none given). */
   async putString(
     secretId: string,
-    secretString: Password,
+    secretString: SecretString,
     options: { token?: string; stages?: string[]; rotationToken?: string } = {},
   ): Promise<void> {
     await this.call('PutSecretValue', secretId, () =>

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { InvalidSecretValueError } from './errors';
 import { Password } from './password';
+import { SecretString } from './secret-string';
 
 /** Engine names of the secret JSON, as AWS's own RDS rotation functions write them. */
 export const ENGINE_NAMES = ['postgres', 'aurora-postgresql', 'mysql', 'mariadb', 'aurora-mysql'] as const;
@@ -56,10 +57,10 @@ export type AppSecretValue = Parsed<typeof appSecretSchema>;
 /** The JSON of a master secret: only username and password are certain. */
 export type MasterSecretValue = Parsed<typeof masterSecretSchema>;
 
-function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretString: Password): Parsed<S> {
+function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretString: SecretString): Parsed<S> {
   let json: unknown;
   try {
-    json = JSON.parse(secretString.reveal());
+    json = secretString.json();
   } catch {
     throw new InvalidSecretValueError(secretId, 'it is not JSON');
   }
@@ -75,11 +76,11 @@ function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretStrin
   return (typeof password === 'string' ? { ...rest, password: new Password(password) } : rest) as Parsed<S>;
 }
 
-export function parseAppSecret(secretId: string, secretString: Password): AppSecretValue {
+export function parseAppSecret(secretId: string, secretString: SecretString): AppSecretValue {
   return parse(appSecretSchema, secretId, secretString);
 }
 
-export function parseMasterSecret(secretId: string, secretString: Password): MasterSecretValue {
+export function parseMasterSecret(secretId: string, secretString: SecretString): MasterSecretValue {
   return parse(masterSecretSchema, secretId, secretString);
 }
 
@@ -88,12 +89,15 @@ export type PartialSecretValue = Omit<z.infer<typeof partialSecretSchema>, 'pass
   password?: Password;
 };
 
-export function parsePartialSecret(secretId: string, secretString: Password | undefined): PartialSecretValue {
+export function parsePartialSecret(
+  secretId: string,
+  secretString: SecretString | undefined,
+): PartialSecretValue {
   if (!secretString || secretString.reveal().trim() === '') return {};
   return parse(partialSecretSchema, secretId, secretString) as PartialSecretValue;
 }
 
 /** The secret string to store: the one place a password is put back into JSON. */
-export function serializeSecret(value: AppSecretValue): Password {
-  return new Password(JSON.stringify({ ...value, password: value.password.reveal() }));
+export function serializeSecret(value: AppSecretValue): SecretString {
+  return new SecretString(JSON.stringify({ ...value, password: value.password.reveal() }));
 }

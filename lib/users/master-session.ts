@@ -8,7 +8,7 @@ import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/s
 import { parseMasterSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { tryLogin } from './login';
-import { resolveEndpoint, type EndpointOverrides, type TlsDefaults } from './endpoint';
+import { resolveDatabaseServer, type DatabaseServerOverrides, type TlsDefaults } from './database-server';
 
 export interface MasterDeps {
   store: SecretStore;
@@ -64,7 +64,7 @@ export async function describeMaster(deps: MasterDeps, masterSecretId: string): 
 export async function connectAsMaster(
   deps: MasterDeps,
   masterSecretId: string,
-  overrides: EndpointOverrides = {},
+  overrides: DatabaseServerOverrides = {},
   known: {
     /** The master's AWSCURRENT, when the caller read it already (in one call with others). */
     prefetched?: SecretVersion;
@@ -81,7 +81,7 @@ export async function connectAsMaster(
   const describe = async () => (described ??= await deps.store.describe(masterArn));
   const first = parseMasterSecret(masterArn, current.secretString);
   // Where the database is comes from AWSCURRENT; other versions only add passwords.
-  const { endpoint, engine } = await resolveEndpoint(
+  const { endpoint, engine } = await resolveDatabaseServer(
     { value: first, tags: async () => (await describe()).tags },
     overrides,
     deps,

@@ -1,7 +1,7 @@
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { makeHandler, type RotateDeps } from '../../../handlers/rotate';
-import { driveRotation, type DriveOptions } from '../../../lib/rotation/driver';
+import { runLocalRotation, type LocalRotationOptions } from '../../../lib/rotation/local-rotation';
 import type { RotationEvent } from '../../../lib/rotation/event';
 import { parseAppSecret, type AppSecretValue } from '../../../lib/secrets/secret-value';
 import { VersionCache } from '../../../lib/secrets/version-cache';
@@ -26,12 +26,12 @@ export const rotateHandler = (deps: RotateDeps = rotateDeps()) => makeHandler(de
 /** Runs steps of one rotation as Secrets Manager would; all four unless `options.steps`. */
 export function rotate(
   secretArn: string,
-  options: DriveOptions & {
+  options: LocalRotationOptions & {
     handler?: (event: RotationEvent) => ReturnType<ReturnType<typeof makeHandler>>;
   } = {},
 ) {
   const handler = options.handler ?? rotateHandler();
-  return driveRotation(handler, secretStore(), secretArn, options);
+  return runLocalRotation(handler, secretStore(), secretArn, options);
 }
 
 export interface AppUser {

@@ -7,7 +7,7 @@ import { UnsupportedEngineError } from './errors';
 import { type EngineName, type MasterSecretValue, type SslSetting } from '../secrets/secret-value';
 
 /** Endpoint fields a caller may set, overriding the master secret's. */
-export interface EndpointOverrides {
+export interface DatabaseServerOverrides {
   engine?: string;
   host?: string;
   port?: number;
@@ -42,9 +42,9 @@ export function engineNamed(name: string): { name: EngineName; engine: Engine } 
  * Where the database is: overrides first, then the master secret, then (for an RDS-managed
  * master secret, which holds only username and password) the RDS API.
  */
-export async function resolveEndpoint(
+export async function resolveDatabaseServer(
   master: { value: MasterSecretValue; tags: () => Promise<Record<string, string>> },
-  overrides: EndpointOverrides,
+  overrides: DatabaseServerOverrides,
   deps: { rds: RdsSender; tls: TlsDefaults; mysqlUserHost?: string },
 ): Promise<{ endpoint: Endpoint; engine: Engine }> {
   // The master's own server: what its secret says, else what RDS says of an RDS-managed one.
