@@ -1,3 +1,4 @@
+import type { Deps } from '../deps';
 import { createHash } from 'node:crypto';
 import type { GrantSet } from '../engines/engine';
 import { describeError, InvalidInputError } from '../errors';
@@ -21,7 +22,7 @@ import {
   overridesOf,
   secretValueOf,
   tagsOf,
-  type DatabaseUserDeps,
+  type DatabaseUserKeys,
   type Plan,
 } from './plan';
 import { CreateLeftUserError } from './errors';
@@ -37,7 +38,7 @@ export type ExistingUser = 'refuse' | 'adopt' | 'own';
 /** Create: a new secret and user, or the same ones again when CloudFormation resends. */
 export async function createWithPlan(
   plan: Plan,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
   existingUser: ExistingUser,
   signal: AbortSignal,
 ): Promise<Outcome> {
@@ -116,7 +117,7 @@ export async function createWithPlan(
  */
 async function undoCreate(
   plan: Plan,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
   made: { secretArn: string | undefined; user: boolean; adopted: boolean },
   failure: unknown,
 ): Promise<never> {
@@ -150,7 +151,7 @@ async function undoCreate(
  * request's deadline may have passed), unless another resource holds the user by now (two
  * stacks creating one user at once): then it is not ours to drop.
  */
-async function dropOnFreshSession(plan: Plan, deps: DatabaseUserDeps): Promise<void> {
+async function dropOnFreshSession(plan: Plan, deps: Pick<Deps, DatabaseUserKeys>): Promise<void> {
   const holder = await otherHolder(
     deps.store,
     plan.identity,
@@ -177,7 +178,7 @@ async function dropOnFreshSession(plan: Plan, deps: DatabaseUserDeps): Promise<v
 export async function updateWithPlan(
   plan: Plan,
   event: CustomResourceEvent,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
   signal: AbortSignal,
 ): Promise<Outcome> {
   const { store } = deps;
@@ -221,7 +222,7 @@ export async function updateWithPlan(
   return outcomeOf(plan, secret);
 }
 
-async function moveGrants(plan: Plan, from: GrantSet, deps: DatabaseUserDeps): Promise<void> {
+async function moveGrants(plan: Plan, from: GrantSet, deps: Pick<Deps, DatabaseUserKeys>): Promise<void> {
   const user = { username: plan.props.Username, clone: plan.clone };
   if (from.database === plan.grants.database)
     return changeGrants(plan.master.session, user, from, plan.grants);

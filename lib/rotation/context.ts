@@ -1,25 +1,20 @@
+import type { Deps } from '../deps';
 import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engines/engine';
-import type { EventPublisher } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
-import type { PasswordPolicy, SecretDescription, SecretVersion } from '../secrets/secret-store';
+import type { SecretDescription, SecretVersion } from '../secrets/secret-store';
 import type { SecretString } from '../secrets/secret-string';
 import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
-import type { VersionCache } from '../secrets/version-cache';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { TAGS, type Strategy } from '../secrets/tags';
 import { resolveDatabaseServer } from '../users/database-server';
 import { grantsFromTag, schemasFromTag } from '../users/grants';
 import { tryLogin } from '../users/login';
 import { consentForRotatedSecret } from '../users/consent';
-import { describeMaster, type MasterDeps } from '../users/master-session';
+import { describeMaster, type MasterKeys } from '../users/master-session';
 import { MasterElsewhereError, PendingVersionMissingError, RotationError } from './errors';
 
-export interface RotationDeps extends MasterDeps {
-  passwordPolicy: PasswordPolicy;
-  publisher: EventPublisher;
-  /** Values of versions read or put by earlier steps of a warm function; none: read every time. */
-  versionCache?: VersionCache;
-}
+/** What a rotation step uses of `Deps`. */
+export type RotationKeys = MasterKeys | 'passwordPolicy' | 'publisher' | 'versionCache';
 
 /** How a secret is rotated, as its tag says: a single user unless it says alternating. */
 export const strategyOf = (secret: SecretDescription): Strategy =>
@@ -41,7 +36,7 @@ export class RotationContext {
   #previous?: Promise<AppSecretValue | undefined>;
 
   constructor(
-    readonly deps: RotationDeps,
+    readonly deps: Pick<Deps, RotationKeys>,
     readonly secret: SecretDescription,
     readonly token: string,
     readonly rotationToken?: string,

@@ -1,4 +1,4 @@
-import type { RdsSender } from '../aws/clients';
+import type { Deps } from '../deps';
 import { lookUpRdsEndpoint } from '../aws/rds-endpoint';
 import type { Endpoint, Engine, TlsMode } from '../engines/engine';
 import { findEngine } from '../engines/registry';
@@ -45,7 +45,7 @@ export function engineNamed(name: string): { name: EngineName; engine: Engine } 
 export async function resolveDatabaseServer(
   master: { value: MasterSecretValue; tags: () => Promise<Record<string, string>> },
   overrides: DatabaseServerOverrides,
-  deps: { rds: RdsSender; tls: TlsDefaults; mysqlUserHost?: string },
+  deps: Pick<Deps, 'rds' | 'tls' | 'mysqlUserHost'>,
 ): Promise<{ endpoint: Endpoint; engine: Engine }> {
   // The master's own server: what its secret says, else what RDS says of an RDS-managed one.
   let ownEngine: string | undefined = master.value.engine;

@@ -1,25 +1,17 @@
-import type { RdsSender } from '../aws/clients';
-import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
+import type { Deps } from '../deps';
+import type { Endpoint, Engine, EngineSession } from '../engines/engine';
 import { accountOf } from '../aws/arn';
 import { InvalidInputError } from '../errors';
 import { MasterAuthenticationError } from './errors';
 import { SecretNotFoundError } from '../secrets/errors';
-import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/secret-store';
+import type { SecretDescription, SecretVersion } from '../secrets/secret-store';
 import { parseMasterSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { tryLogin } from './login';
-import { resolveDatabaseServer, type DatabaseServerOverrides, type TlsDefaults } from './database-server';
+import { resolveDatabaseServer, type DatabaseServerOverrides } from './database-server';
 
-export interface MasterDeps {
-  store: SecretStore;
-  rds: RdsSender;
-  timeouts: Timeouts;
-  tls: TlsDefaults;
-  /** MySQL family: the host part of managed accounts (`DBAUTH_MYSQL_USER_HOST`); `%` when unset. */
-  mysqlUserHost?: string;
-  /** The invoked function's account: a master secret named by an ARN must be in it. */
-  accountId?: string;
-}
+/** What logging in as a master uses of `Deps`. */
+export type MasterKeys = 'store' | 'rds' | 'timeouts' | 'tls' | 'mysqlUserHost' | 'accountId';
 
 /** A session logged in as the master user, and what was learned on the way. */
 export interface MasterAccess {
@@ -51,7 +43,10 @@ export function refuseForeignMaster(masterSecretId: string, accountId: string | 
  * The master secret's description (its tags: its consent), read before its value: a master
  * that does not consent is refused with nothing read beyond its tags.
  */
-export async function describeMaster(deps: MasterDeps, masterSecretId: string): Promise<SecretDescription> {
+export async function describeMaster(
+  deps: Pick<Deps, 'store' | 'accountId'>,
+  masterSecretId: string,
+): Promise<SecretDescription> {
   refuseForeignMaster(masterSecretId, deps.accountId);
   return deps.store.describe(masterSecretId);
 }
@@ -62,7 +57,7 @@ export async function describeMaster(deps: MasterDeps, masterSecretId: string): 
  * when the caller has not done so already and it is needed.
  */
 export async function connectAsMaster(
-  deps: MasterDeps,
+  deps: Pick<Deps, MasterKeys>,
   masterSecretId: string,
   overrides: DatabaseServerOverrides = {},
   known: {

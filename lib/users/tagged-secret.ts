@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { Deps } from '../deps';
 import type { GrantSet } from '../engines/engine';
 import { InvalidInputError } from '../errors';
-import { DETAIL_TYPES, type EventPublisher } from '../events/publisher';
+import { DETAIL_TYPES } from '../events/publisher';
 import { SecretNotFoundError, SecretsManagerCallError } from '../secrets/errors';
 import type { Password } from '../secrets/password';
 import { policyOf } from '../secrets/password-policy-tag';
-import type { PasswordPolicy, SecretDescription } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-store';
 import {
   parsePartialSecret,
   serializeSecret,
@@ -23,18 +24,18 @@ import {
 } from './consent';
 import { tagList } from './grants';
 import { changeGrants } from './lifecycle';
-import { connectAsMaster, describeMaster, type MasterAccess, type MasterDeps } from './master-session';
+import { connectAsMaster, describeMaster, type MasterAccess, type MasterKeys } from './master-session';
 import { appliedTag, parseAppliedTag, tagConfigOf, type TagConfig } from './tag-config';
 
-export interface TaggedSecretDeps extends MasterDeps {
-  /** dbauth writes only secrets named under it: a tagged secret must be too. */
-  secretNamePrefix: string;
-  rotationLambdaArn?: string;
-  defaultRotationSchedule: string;
-  passwordPolicy: PasswordPolicy;
-  publisher: EventPublisher;
-  warn: (message: string, details: Record<string, unknown>) => void;
-}
+/** What bringing a tagged secret in line uses of `Deps` (its name must be under `secretNamePrefix`). */
+export type TaggedSecretKeys =
+  | MasterKeys
+  | 'secretNamePrefix'
+  | 'rotationLambdaArn'
+  | 'defaultRotationSchedule'
+  | 'passwordPolicy'
+  | 'publisher'
+  | 'warn';
 
 export type ReconcileOutcome =
   'gone' | 'not managed' | 'released' | 'created' | 'adopted' | 'updated' | 'unchanged';
@@ -48,7 +49,7 @@ export type ReconcileOutcome =
  */
 export async function reconcileTaggedSecret(
   secretId: string,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<ReconcileOutcome> {
   const secret = await deps.store.find(secretId);
   if (!secret) return 'gone';
@@ -111,7 +112,10 @@ export async function reconcileTaggedSecret(
   }
 }
 
-async function readCurrent(secret: SecretDescription, deps: TaggedSecretDeps): Promise<PartialSecretValue> {
+async function readCurrent(
+  secret: SecretDescription,
+  deps: Pick<Deps, TaggedSecretKeys>,
+): Promise<PartialSecretValue> {
   const hasCurrent = Object.values(secret.versions).some((stages) => stages.includes(AWSCURRENT));
   if (!hasCurrent) return {};
   try {
@@ -170,7 +174,7 @@ async function ensureFullValue(
   stored: PartialSecretValue,
   login: string,
   master: MasterAccess,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<AppSecretValue> {
   const { endpoint, masterArn } = master;
   const wanted = {
@@ -258,7 +262,7 @@ async function ensureGrants(
 async function ensureRotation(
   secret: SecretDescription,
   config: TagConfig,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<void> {
   const ours = deps.rotationLambdaArn;
   if (!config.rotation) {
@@ -284,7 +288,7 @@ async function ensureTags(
   config: TagConfig,
   base: string,
   full: AppSecretValue,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<void> {
   const wanted = {
     [TAGS.managedBy]: MANAGED_BY_TAGS,
@@ -302,7 +306,10 @@ async function ensureTags(
 }
 
 /** The tag went: stop rotating and managing; the user and its grants stay as they are. */
-async function release(secret: SecretDescription, deps: TaggedSecretDeps): Promise<ReconcileOutcome> {
+async function release(
+  secret: SecretDescription,
+  deps: Pick<Deps, TaggedSecretKeys>,
+): Promise<ReconcileOutcome> {
   if (secret.tags[TAGS.managedBy] !== MANAGED_BY_TAGS) return 'not managed';
   if (secret.rotationEnabled && secret.rotationLambdaArn === deps.rotationLambdaArn)
     await deps.store.detachRotation(secret.arn);
