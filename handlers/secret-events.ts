@@ -26,6 +26,7 @@ export function makeHandler(deps: SecretEventsDeps) {
       const signal = signalOf(rawEvent);
       deps.logger.appendKeys({
         signal: signal.kind,
+        // Only a signal about one secret has these: `in` tells which kind this is.
         ...('secretId' in signal ? { secretId: signal.secretId, cause: signal.cause } : {}),
       });
       const started = Date.now();

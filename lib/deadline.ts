@@ -70,7 +70,7 @@ export function timeoutsWithin(timeouts: Timeouts, budgetMs: number, signal: Abo
     connectMs: cap(timeouts.connectMs),
     statementMs: cap(timeouts.statementMs),
     abort: signal,
-    ...(Number.isFinite(budgetMs) ? { deadlineAt: Date.now() + Math.floor(budgetMs) } : {}),
+    deadlineAt: Number.isFinite(budgetMs) ? Date.now() + Math.floor(budgetMs) : undefined,
   };
 }
 

@@ -54,7 +54,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     store: new SecretStore(makeSecretsManagerClient()),
     rds: makeRdsClient(),
     publisher: new EventBridgePublisher(makeEventBridgeClient(), {
-      ...(settings.eventBusName ? { busName: settings.eventBusName } : {}),
+      busName: settings.eventBusName,
       onFailure: warn,
     }),
   };

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   let started: string | undefined;
   try {
     const { token } = await runLocalRotation(makeHandler(deps), deps.store, secretId, {
-      ...(values.token ? { token: values.token } : {}),
+      token: values.token || undefined,
       onStart: (token) => {
         started = token;
         console.log(`rotating ${secretId} with version ${token}`);

@@ -83,7 +83,7 @@ export async function createWithPlan(
       secretString: serializeSecret(secretValueOf(plan, password)),
       description:
         plan.props.Description ?? `Database user ${username} on ${plan.identity.host}, managed by dbauth`,
-      ...(plan.props.KmsKeyId ? { kmsKeyId: plan.props.KmsKeyId } : {}),
+      kmsKeyId: plan.props.KmsKeyId,
       tags: tagsOf(plan),
       // CreateSecret is idempotent on its token: two racing resends make one secret.
       clientRequestToken: createHash('sha256').update(`${plan.managedBy}|${plan.secretName}`).digest('hex'),
@@ -261,10 +261,7 @@ async function refreshSecret(
   }
   const { Description, KmsKeyId } = plan.props;
   if (Description || KmsKeyId) {
-    await store.update(secret.arn, {
-      ...(Description ? { description: Description } : {}),
-      ...(KmsKeyId ? { kmsKeyId: KmsKeyId } : {}),
-    });
+    await store.update(secret.arn, { description: Description, kmsKeyId: KmsKeyId });
   }
   const tags = tagsOf(plan);
   if (Object.entries(tags).some(([key, value]) => secret.tags[key] !== value))

@@ -57,7 +57,7 @@ export async function remove(
       master.session,
       { username: identity.username, clone },
       {
-        ...(props.ReassignOwnedTo ? { reassignOwnedTo: props.ReassignOwnedTo } : {}),
+        reassignOwnedTo: props.ReassignOwnedTo,
         dropOwnedObjects: props.DropOwnedObjects,
       },
     );

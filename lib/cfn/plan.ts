@@ -62,11 +62,11 @@ export async function masterServingStack(
 
 export function overridesOf(props: DatabaseUserProperties) {
   return {
-    ...(props.Engine ? { engine: props.Engine } : {}),
-    ...(props.Host ? { host: props.Host } : {}),
-    ...(props.Port ? { port: props.Port } : {}),
-    ...(props.Database ? { database: props.Database } : {}),
-    ...(props.Ssl !== undefined ? { ssl: props.Ssl } : {}),
+    engine: props.Engine,
+    host: props.Host,
+    port: props.Port,
+    database: props.Database,
+    ssl: props.Ssl,
   };
 }
 
@@ -129,6 +129,7 @@ export function secretValueOf(plan: Plan, password: Password): AppSecretValue {
     password,
     dbname: endpoint.database,
     masterarn: masterArn,
+    // Absent, not undefined: Update spreads this over the stored value, whose ssl it keeps.
     ...(plan.props.Ssl !== undefined ? { ssl: plan.props.Ssl } : {}),
   };
 }
@@ -147,7 +148,7 @@ export function tagsOf(plan: Plan): Record<string, string> {
     [TAGS.schemas]: tagList(props.Schemas),
     [TAGS.passwordPolicy]: passwordPolicyTag({
       length: props.PasswordLength,
-      ...(props.ExcludeCharacters !== undefined ? { excludeCharacters: props.ExcludeCharacters } : {}),
+      excludeCharacters: props.ExcludeCharacters,
     }),
   };
 }

@@ -78,7 +78,8 @@ export async function respondToCloudFormation(
           Status: 'SUCCESS',
           Reason: 'OK',
           PhysicalResourceId: raced.value.physicalResourceId,
-          ...(raced.value.data ? { Data: raced.value.data } : {}),
+          // JSON.stringify leaves out a Data that is undefined.
+          Data: raced.value.data,
         }
       : {
           ...base,

@@ -58,7 +58,7 @@ async function publishRotationFailure(
   await deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
     secretArn: secret.arn,
     ...(await whereaboutsOf(secret, readCurrent)),
-    ...(secret.tags[TAGS.strategy] ? { strategy: secret.tags[TAGS.strategy] } : {}),
+    strategy: secret.tags[TAGS.strategy] || undefined,
     reason: `Secrets Manager reported ${cause}`,
   });
   return 'published';

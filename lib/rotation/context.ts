@@ -84,7 +84,7 @@ export class RotationContext {
       this.remember(own.versionId, own.secretString);
       this.#current = Promise.resolve(parseAppSecret(this.arn, own.secretString));
     }
-    return { current: await this.current(), ...(master ? { master } : {}) };
+    return { current: await this.current(), master };
   }
 
   private currentIsKnown(): boolean {

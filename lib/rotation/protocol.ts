@@ -71,7 +71,7 @@ async function createSecret(context: RotationContext): Promise<void> {
     await context.deps.store.putString(context.arn, value, {
       token: context.token,
       stages: [AWSPENDING],
-      ...(context.rotationToken ? { rotationToken: context.rotationToken } : {}),
+      rotationToken: context.rotationToken,
     });
   } catch (error) {
     if (
@@ -103,7 +103,7 @@ async function finishSecret(context: RotationContext): Promise<void> {
   ) ?? [undefined];
   await context.deps.store.moveStage(context.arn, AWSCURRENT, {
     to: context.token,
-    ...(currentVersion ? { from: currentVersion } : {}),
+    from: currentVersion,
   });
 }
 

@@ -52,6 +52,7 @@ export function policyOf(tags: Record<string, string>, deployment: PasswordPolic
   return {
     ...deployment,
     length,
+    // Absent, not undefined: an undefined would erase the deployment's excludeCharacters.
     ...(exclude !== undefined ? { excludeCharacters: exclude.toString('utf8') } : {}),
   };
 }

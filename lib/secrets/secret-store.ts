@@ -93,7 +93,7 @@ export class SecretStore {
       arn: out.ARN ?? secretId,
       name: out.Name ?? secretId,
       rotationEnabled: out.RotationEnabled === true,
-      ...(out.RotationLambdaARN ? { rotationLambdaArn: out.RotationLambdaARN } : {}),
+      rotationLambdaArn: out.RotationLambdaARN || undefined,
       ...(out.RotationRules?.ScheduleExpression
         ? { rotationSchedule: out.RotationRules.ScheduleExpression }
         : out.RotationRules?.AutomaticallyAfterDays
@@ -127,6 +127,7 @@ export class SecretStore {
       this.client.send(
         new GetSecretValueCommand({
           SecretId: secretId,
+          // One field or the other, as the selector says: not a field that may be missing.
           ...('stage' in version ? { VersionStage: version.stage } : { VersionId: version.versionId }),
         }),
       ),
@@ -170,8 +171,8 @@ export class SecretStore {
           Name: secret.name,
           SecretString: secret.secretString.reveal(),
           ClientRequestToken: secret.clientRequestToken,
-          ...(secret.description ? { Description: secret.description } : {}),
-          ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
+          Description: secret.description || undefined,
+          KmsKeyId: secret.kmsKeyId || undefined,
           Tags: Object.entries(secret.tags).map(([Key, Value]) => ({ Key, Value })),
         }),
       ),
@@ -190,9 +191,9 @@ export class SecretStore {
         new PutSecretValueCommand({
           SecretId: secretId,
           SecretString: secretString.reveal(),
-          ...(options.token ? { ClientRequestToken: options.token } : {}),
-          ...(options.stages ? { VersionStages: options.stages } : {}),
-          ...(options.rotationToken ? { RotationToken: options.rotationToken } : {}),
+          ClientRequestToken: options.token || undefined,
+          VersionStages: options.stages,
+          RotationToken: options.rotationToken || undefined,
         }),
       ),
     );
@@ -205,8 +206,8 @@ export class SecretStore {
         new UpdateSecretVersionStageCommand({
           SecretId: secretId,
           VersionStage: stage,
-          ...(move.to ? { MoveToVersionId: move.to } : {}),
-          ...(move.from ? { RemoveFromVersionId: move.from } : {}),
+          MoveToVersionId: move.to || undefined,
+          RemoveFromVersionId: move.from || undefined,
         }),
       ),
     );
@@ -217,8 +218,8 @@ export class SecretStore {
       this.client.send(
         new UpdateSecretCommand({
           SecretId: secretId,
-          ...(changes.description ? { Description: changes.description } : {}),
-          ...(changes.kmsKeyId ? { KmsKeyId: changes.kmsKeyId } : {}),
+          Description: changes.description || undefined,
+          KmsKeyId: changes.kmsKeyId || undefined,
         }),
       ),
     );
@@ -260,7 +261,7 @@ export class SecretStore {
               { Key: 'tag-value', Values: [value] },
             ],
             MaxResults: 100,
-            ...(NextToken ? { NextToken } : {}),
+            NextToken,
           }),
         ),
       );
@@ -302,10 +303,8 @@ export class SecretStore {
           RotationLambdaARN: schedule.lambdaArn,
           RotateImmediately: false,
           RotationRules: {
-            ...(schedule.scheduleExpression ? { ScheduleExpression: schedule.scheduleExpression } : {}),
-            ...(schedule.automaticallyAfterDays
-              ? { AutomaticallyAfterDays: schedule.automaticallyAfterDays }
-              : {}),
+            ScheduleExpression: schedule.scheduleExpression || undefined,
+            AutomaticallyAfterDays: schedule.automaticallyAfterDays || undefined,
           },
         }),
       ),

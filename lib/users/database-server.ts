@@ -92,9 +92,9 @@ export async function resolveDatabaseServer(
       database,
       tls: {
         mode,
-        ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}),
+        caBundlePath: deps.tls.caBundlePath,
       },
-      ...(deps.mysqlUserHost ? { userHost: deps.mysqlUserHost } : {}),
+      userHost: deps.mysqlUserHost,
     },
   };
 }

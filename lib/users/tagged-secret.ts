@@ -70,7 +70,7 @@ export async function reconcileTaggedSecret(
   const master = await connectAsMaster(
     deps,
     described.arn,
-    { ...((config.database ?? stored.dbname) ? { database: config.database ?? stored.dbname } : {}) },
+    { database: (config.database ?? stored.dbname) || undefined },
     { described },
   );
   try {
@@ -99,7 +99,7 @@ export async function reconcileTaggedSecret(
           secretArn: secret.arn,
           engine: full.engine,
           host: full.host,
-          ...(full.dbname ? { database: full.dbname } : {}),
+          database: full.dbname || undefined,
           user: user.base,
           strategy: config.strategy,
           change: result,
@@ -161,7 +161,7 @@ function checkedUser(
     (stored.host.toLowerCase() !== endpoint.host.toLowerCase() || stored.port !== endpoint.port)
   )
     throw new InvalidInputError(`secret ${secret.arn} names another database server than its master secret`);
-  return { base, login, ...(clone ? { clone } : {}) };
+  return { base, login, clone };
 }
 
 /**
@@ -249,13 +249,7 @@ async function ensureGrants(
   const to: GrantSet = { database, privileges: config.privileges, schemas: config.schemas };
   // A first grant also brings CONNECT: changeGrants from nothing grants everything wanted.
   if (applied.schemas.length === 0) await master.session.grant(user.base, to);
-  else
-    await changeGrants(
-      master.session,
-      { username: user.base, ...(user.clone ? { clone: user.clone } : {}) },
-      from,
-      to,
-    );
+  else await changeGrants(master.session, { username: user.base, clone: user.clone }, from, to);
   return true;
 }
 
@@ -316,7 +310,7 @@ async function release(
   await deps.store.untag(secret.arn, [TAGS.managedBy, TAGS.applied]);
   await deps.publisher.publish(DETAIL_TYPES.userUpdated, {
     secretArn: secret.arn,
-    ...(secret.tags[TAGS.username] ? { user: secret.tags[TAGS.username] } : {}),
+    user: secret.tags[TAGS.username] || undefined,
     change: 'released',
   });
   return 'released';

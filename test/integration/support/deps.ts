@@ -30,7 +30,7 @@ export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } 
     store: secretStore(),
     rds: rdsClient(),
     publisher: new EventBridgePublisher(eventBridgeClient(), {
-      ...(options.busName ? { busName: options.busName } : {}),
+      busName: options.busName,
       onFailure: warn,
     }),
   };

@@ -18,7 +18,7 @@ export function rotateDeps(
   options: { busName?: string; env?: NodeJS.ProcessEnv; versionCache?: false } = {},
 ): RotateDeps {
   const { versionCache, ...rest } = options;
-  return { ...testDeps(rest), ...(versionCache === false ? {} : { versionCache: new VersionCache() }) };
+  return { ...testDeps(rest), versionCache: versionCache === false ? undefined : new VersionCache() };
 }
 
 export const rotateHandler = (deps: RotateDeps = rotateDeps()) => makeHandler(deps);
@@ -74,8 +74,8 @@ export async function createRotatableUser(
       username,
       password,
       dbname: master.database,
-      ...(options.withMaster === false ? {} : { masterarn: masterArn }),
-      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+      masterarn: options.withMaster === false ? undefined : masterArn,
+      ssl: options.ssl,
     },
     {
       'dbauth:managed-by': 'test',
