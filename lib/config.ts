@@ -1,5 +1,5 @@
 import type { Timeouts, TlsMode } from './engines/engine';
-import type { PasswordPolicy } from './secrets/secret-store';
+import type { PasswordPolicy } from './secrets/random-password';
 import type { TlsDefaults } from './users/database-server';
 
 /** Settings read from the Lambda's environment, with the defaults a deployment gets. */

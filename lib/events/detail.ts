@@ -1,4 +1,4 @@
-import type { SecretDescription } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import { TAGS } from '../secrets/tags';
 import type { EventDetail } from './publisher';
 

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps';
 import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engines/engine';
 import { SecretNotFoundError } from '../secrets/errors';
-import type { SecretDescription, SecretVersion } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
+import type { SecretVersion } from '../secrets/secret-version';
 import type { SecretString } from '../secrets/secret-string';
 import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';

@@ -7,7 +7,7 @@ import { whereaboutsOf } from '../events/detail';
 import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
 import { SecretsManagerCallError } from '../secrets/errors';
 import { policyOf } from '../secrets/password-policy-tag';
-import type { SecretDescription } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import { serializeSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
 import { TAGS } from '../secrets/tags';

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors';
-import type { PasswordPolicy } from './secret-store';
+import type { PasswordPolicy } from './random-password';
 import { TAGS } from './tags';
 
 /** What a secret may say of its passwords; the rest of the policy is the deployment's. */

@@ -6,7 +6,7 @@ import { DETAIL_TYPES } from '../events/publisher';
 import { SecretNotFoundError, SecretsManagerCallError } from '../secrets/errors';
 import type { Password } from '../secrets/password';
 import { policyOf } from '../secrets/password-policy-tag';
-import type { SecretDescription } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import {
   parsePartialSecret,
   serializeSecret,
