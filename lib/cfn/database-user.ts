@@ -1,6 +1,7 @@
 import type { Deps } from '../deps';
 import { DETAIL_TYPES } from '../events/publisher';
-import { createWithPlan, updateWithPlan } from './create-update';
+import { createWithPlan } from './create';
+import { updateWithPlan } from './update';
 import { remove } from './delete';
 import type { CustomResourceEvent, Outcome } from './event';
 import { planFor, type DatabaseUserKeys } from './plan';
