@@ -1,9 +1,8 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { timeoutsWithin } from '../lib/deadline';
-import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
-import { answerCloudFormation, type Progress } from '../lib/cfn/answer';
-import { runDatabaseUserRequest, type DatabaseUserDeps } from '../lib/cfn/database-user';
+import { depsFromEnv, forInvocation, logInvocation, type Deps } from '../lib/deps';
+import { respondToCloudFormation, type Progress } from '../lib/cfn/response';
+import { runDatabaseUserRequest, type DatabaseUserKeys } from '../lib/cfn/database-user';
 import {
   answerableRequest,
   customResourceEvent,
@@ -11,16 +10,12 @@ import {
   type CustomResourceResponse,
 } from '../lib/cfn/event';
 import { InvalidInputError } from '../lib/errors';
-import type { InvocationMetrics } from '../lib/metrics';
 
-export interface CustomResourceDeps extends DatabaseUserDeps {
-  logger: Logger;
-  metrics: InvocationMetrics;
-  responseMarginMs: number;
-}
+/** What this handler is built from. */
+export type CustomResourceDeps = Pick<Deps, DatabaseUserKeys | 'logger' | 'metrics' | 'responseMarginMs'>;
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): CustomResourceDeps {
-  return commonDeps(env);
+  return depsFromEnv(env);
 }
 
 /** `Custom::DatabaseUser`: validates the request, does the work, always answers CloudFormation. */
@@ -47,7 +42,7 @@ export function makeHandler(deps: CustomResourceDeps) {
       onEngine: progress.engine,
     });
     try {
-      return await answerCloudFormation(
+      return await respondToCloudFormation(
         event,
         remainingMs,
         (signal, progress) =>

@@ -1,23 +1,18 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { budgetOf } from '../lib/deadline';
-import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
+import { depsFromEnv, forInvocation, logInvocation, type Deps } from '../lib/deps';
 import { InvalidInputError } from '../lib/errors';
-import type { InvocationMetrics } from '../lib/metrics';
-import type { RotationDeps } from '../lib/rotation/context';
+import type { RotationKeys } from '../lib/rotation/context';
 import { rotationEvent } from '../lib/rotation/event';
 import { runRotationStep, type StepResult } from '../lib/rotation/protocol';
 import { VersionCache } from '../lib/secrets/version-cache';
 
-export interface RotateDeps extends RotationDeps {
-  logger: Logger;
-  metrics: InvocationMetrics;
-  deadlineMarginMs: number;
-}
+/** What this handler is built from. */
+export type RotateDeps = Pick<Deps, RotationKeys | 'logger' | 'metrics' | 'deadlineMarginMs'>;
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RotateDeps {
   // One cache per container: the four steps of a rotation usually reach the same warm function.
-  return { ...commonDeps(env), versionCache: new VersionCache() };
+  return { ...depsFromEnv(env), versionCache: new VersionCache() };
 }
 
 /** The Secrets Manager rotation function: one step per invocation; a thrown error makes it retry. */

@@ -1,20 +1,17 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { budgetOf, timeoutsWithin, within } from '../lib/deadline';
-import { commonDeps, forInvocation, logInvocation } from '../lib/deps';
+import { depsFromEnv, forInvocation, logInvocation, type Deps } from '../lib/deps';
 import { signalOf } from '../lib/events/incoming';
 import { handleSignal, type SignalResult } from '../lib/events/secret-signals';
 import { DbauthError, describeError } from '../lib/errors';
 import { errorDetails } from '../lib/log';
-import type { TaggedSecretDeps } from '../lib/users/tagged-secret';
+import type { TaggedSecretKeys } from '../lib/users/tagged-secret';
 
-export interface SecretEventsDeps extends TaggedSecretDeps {
-  logger: Logger;
-  deadlineMarginMs: number;
-}
+/** What this handler is built from. */
+export type SecretEventsDeps = Pick<Deps, TaggedSecretKeys | 'logger' | 'deadlineMarginMs'>;
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): SecretEventsDeps {
-  return commonDeps(env);
+  return depsFromEnv(env);
 }
 
 /**
@@ -29,6 +26,7 @@ export function makeHandler(deps: SecretEventsDeps) {
       const signal = signalOf(rawEvent);
       deps.logger.appendKeys({
         signal: signal.kind,
+        // Only a signal about one secret has these: `in` tells which kind this is.
         ...('secretId' in signal ? { secretId: signal.secretId, cause: signal.cause } : {}),
       });
       const started = Date.now();

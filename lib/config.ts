@@ -1,6 +1,6 @@
 import type { Timeouts, TlsMode } from './engines/engine';
-import type { PasswordPolicy } from './secrets/secret-store';
-import type { TlsDefaults } from './users/endpoint';
+import type { PasswordPolicy } from './secrets/random-password';
+import type { TlsDefaults } from './users/database-server';
 
 /** Settings read from the Lambda's environment, with the defaults a deployment gets. */
 export interface Settings {
@@ -50,9 +50,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     },
     tls: {
       mode: tlsModeOf(env.DBAUTH_TLS_MODE),
-      ...(env.DBAUTH_CA_BUNDLE ? { caBundlePath: env.DBAUTH_CA_BUNDLE } : {}),
+      caBundlePath: env.DBAUTH_CA_BUNDLE || undefined,
     },
-    ...(env.DBAUTH_ROTATION_FUNCTION_ARN ? { rotationLambdaArn: env.DBAUTH_ROTATION_FUNCTION_ARN } : {}),
+    rotationLambdaArn: env.DBAUTH_ROTATION_FUNCTION_ARN || undefined,
     defaultRotationSchedule: env.DBAUTH_DEFAULT_ROTATION_SCHEDULE ?? 'rate(30 days)',
     passwordPolicy: {
       length: int(env, 'DBAUTH_PASSWORD_LENGTH', 32),
@@ -67,8 +67,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     responseMarginMs: int(env, 'DBAUTH_RESPONSE_MARGIN_MS', 10000),
     // Room for a log line and a Rotation Failed event (each bounded, see protocol.ts).
     deadlineMarginMs: int(env, 'DBAUTH_DEADLINE_MARGIN_MS', 3000),
-    ...(env.DBAUTH_EVENT_BUS ? { eventBusName: env.DBAUTH_EVENT_BUS } : {}),
-    ...(env.DBAUTH_MYSQL_USER_HOST ? { mysqlUserHost: env.DBAUTH_MYSQL_USER_HOST } : {}),
+    eventBusName: env.DBAUTH_EVENT_BUS || undefined,
+    mysqlUserHost: env.DBAUTH_MYSQL_USER_HOST || undefined,
     secretNamePrefix: env.DBAUTH_SECRET_NAME_PREFIX || DEFAULT_SECRET_NAME_PREFIX,
   };
 }

@@ -1,23 +1,5 @@
 import type { Timeouts } from './engines/engine';
-import { DbauthError } from './errors';
-
-/** Work that went on past its deadline stops with this (its caller has already moved on). */
-export class DeadlinePassedError extends DbauthError {
-  constructor(what = 'this work') {
-    super(`the function deadline passed: ${what} stops here`);
-    this.name = 'DeadlinePassedError';
-  }
-}
-
-/** Work that did not finish before the invocation's deadline. */
-export class DeadlineExceededError extends DbauthError {
-  constructor(what: string, budgetMs: number) {
-    super(
-      `${what} did not finish within the ${budgetMs} ms left before the function deadline: the database or an AWS API did not answer in time`,
-    );
-    this.name = 'DeadlineExceededError';
-  }
-}
+import { DeadlineExceededError, DeadlinePassedError } from './errors';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -88,7 +70,7 @@ export function timeoutsWithin(timeouts: Timeouts, budgetMs: number, signal: Abo
     connectMs: cap(timeouts.connectMs),
     statementMs: cap(timeouts.statementMs),
     abort: signal,
-    ...(Number.isFinite(budgetMs) ? { deadlineAt: Date.now() + Math.floor(budgetMs) } : {}),
+    deadlineAt: Number.isFinite(budgetMs) ? Date.now() + Math.floor(budgetMs) : undefined,
   };
 }
 

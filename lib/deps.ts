@@ -12,19 +12,37 @@ import { EventBridgePublisher, type EventPublisher } from './events/publisher';
 import { makeLogger } from './log';
 import { makeMetrics, type InvocationMetrics } from './metrics';
 import { SecretStore } from './secrets/secret-store';
+import type { VersionCache } from './secrets/version-cache';
 
-/** What every handler is built from: settings, a logger, metrics, and the AWS ports. */
-export interface CommonDeps extends Settings {
+/**
+ * Every setting, client and port dbauth works with: the one dependency type. Each handler
+ * declares the `Pick` of it that it takes, and each function in `lib/` the `Pick` it uses,
+ * so a test injects real clients (or a part of them) through `makeHandler(deps)`.
+ */
+export interface Deps extends Settings {
   logger: Logger;
   metrics: InvocationMetrics;
+  /** Reports cleanup that failed after an error, which must not hide the error. */
   warn: (message: string, details: Record<string, unknown>) => void;
   store: SecretStore;
   rds: RdsSender;
+  /** Where dbauth's events go; publishing never fails the work. */
   publisher: EventPublisher;
+  /** The invoked function's account, set per invocation: a master secret named by an ARN must be in it. */
+  accountId?: string;
+  /** Rotation: values of versions read or put by earlier steps of a warm function; none: read every time. */
+  versionCache?: VersionCache;
+  /**
+   * Custom resource, per request: told the user's id once a Create has made what a Delete must
+   * remove, so a response sent at the deadline names it rather than a failed-create id.
+   */
+  onMade?: (physicalResourceId: string) => void;
+  /** Custom resource, per request: told the engine once the master's endpoint says it. */
+  onEngine?: (engine: string) => void;
 }
 
 /** The dependencies of a deployed handler, built once per container from its environment. */
-export function commonDeps(env: NodeJS.ProcessEnv = process.env): CommonDeps {
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
   const settings = settingsFromEnv(env);
   const logger = makeLogger();
   const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
@@ -36,7 +54,7 @@ export function commonDeps(env: NodeJS.ProcessEnv = process.env): CommonDeps {
     store: new SecretStore(makeSecretsManagerClient()),
     rds: makeRdsClient(),
     publisher: new EventBridgePublisher(makeEventBridgeClient(), {
-      ...(settings.eventBusName ? { busName: settings.eventBusName } : {}),
+      busName: settings.eventBusName,
       onFailure: warn,
     }),
   };
@@ -51,7 +69,7 @@ export function logInvocation(logger: Logger, context: Partial<Context> | undefi
 export function forInvocation<D extends object>(
   deps: D,
   context: Partial<Context> | undefined,
-): D & { accountId?: string } {
+): D & Pick<Deps, 'accountId'> {
   const accountId = accountOf(context?.invokedFunctionArn);
   return accountId ? { ...deps, accountId } : deps;
 }

@@ -17,8 +17,8 @@ export function errorDetails(error: unknown): Record<string, unknown> {
   return {
     errorName: error.name,
     // Only our own messages are written to be shown; a foreign message may quote SQL.
-    ...(error instanceof DbauthError ? { errorMessage: error.message } : {}),
-    ...(typeof code === 'string' ? { errorCode: code } : {}),
+    errorMessage: error instanceof DbauthError ? error.message : undefined,
+    errorCode: typeof code === 'string' ? code : undefined,
     stack: frames,
   };
 }

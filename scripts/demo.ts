@@ -2,7 +2,7 @@
  * The main job, run locally: a Custom::DatabaseUser Create (with alternating-users rotation),
  * two rotations, an Update and a Delete against the local PostgreSQL and moto server that
  * scripts/test-services.sh starts. CloudFormation's part (the pre-signed response URL) is
- * played by a local HTTP server, Secrets Manager's part in a rotation by lib/rotation/driver.
+ * played by a local HTTP server, Secrets Manager's part in a rotation by lib/rotation/local-rotation.
  * Then the event path: a secret created with a `dbauth:master` tag gets its user, as the
  * secretEvents function does when CloudTrail's CreateSecret event reaches it.
  */

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { defaultDeps, makeHandler } from '../handlers/rotate';
 import { describeError } from '../lib/errors';
-import { driveRotation } from '../lib/rotation/driver';
+import { runLocalRotation } from '../lib/rotation/local-rotation';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,8 +16,8 @@ async function main(): Promise<void> {
   const deps = defaultDeps();
   let started: string | undefined;
   try {
-    const { token } = await driveRotation(makeHandler(deps), deps.store, secretId, {
-      ...(values.token ? { token: values.token } : {}),
+    const { token } = await runLocalRotation(makeHandler(deps), deps.store, secretId, {
+      token: values.token || undefined,
       onStart: (token) => {
         started = token;
         console.log(`rotating ${secretId} with version ${token}`);

@@ -14,6 +14,7 @@ export interface AwsClientOptions {
 
 export function commonConfig(options: AwsClientOptions) {
   return {
+    // Left out, not undefined: the SDK resolves region and endpoint itself from what is not given.
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: options.maxAttempts ?? 3,

@@ -1,6 +1,6 @@
 import type { RdsSender } from './clients';
 import { engineNameOfRds } from '../engines/registry';
-import { DbauthError } from '../errors';
+import { RdsLookupError } from './errors';
 
 /**
  * Tags Secrets Manager puts on a master secret that RDS manages (ManageMasterUserPassword).
@@ -20,13 +20,6 @@ export interface RdsEndpoint {
   host: string;
   port: number;
   engine: string;
-}
-
-export class RdsLookupError extends DbauthError {
-  constructor(arn: string, reason: string) {
-    super(`could not find the endpoint of ${arn}: ${reason}`);
-    this.name = 'RdsLookupError';
-  }
 }
 
 /** The endpoint of the instance or cluster named by an RDS-managed master secret's tags. */

@@ -1,11 +1,13 @@
+import type { Deps } from '../deps';
 import { DETAIL_TYPES } from '../events/publisher';
-import { createWithPlan, updateWithPlan } from './create-update';
+import { createWithPlan } from './create';
+import { updateWithPlan } from './update';
 import { remove } from './delete';
 import type { CustomResourceEvent, Outcome } from './event';
-import { planFor, type DatabaseUserDeps } from './plan';
+import { planFor, type DatabaseUserKeys } from './plan';
 import { parseProperties } from './properties';
 
-export type { DatabaseUserDeps } from './plan';
+export type { DatabaseUserKeys } from './plan';
 
 /**
  * Carries out one CloudFormation request for a `Custom::DatabaseUser`. Once `signal` aborts
@@ -13,7 +15,7 @@ export type { DatabaseUserDeps } from './plan';
  */
 export async function runDatabaseUserRequest(
   event: CustomResourceEvent,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<Outcome> {
   if (event.RequestType === 'Delete') return remove(event, deps, signal);

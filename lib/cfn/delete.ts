@@ -1,3 +1,4 @@
+import type { Deps } from '../deps';
 import { DETAIL_TYPES } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
 import { TAGS } from '../secrets/tags';
@@ -5,7 +6,7 @@ import { removeUser } from '../users/lifecycle';
 import { connectAsMaster } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
 import { defaultSecretName, isFailedCreateId, parsePhysicalId, type UserIdentity } from './identity';
-import { managedByOf, masterServingStack, overridesOf, type DatabaseUserDeps } from './plan';
+import { managedByOf, masterServingStack, overridesOf, type DatabaseUserKeys } from './plan';
 import { parseProperties, type DatabaseUserProperties } from './properties';
 import { otherHolder } from '../users/claims';
 
@@ -15,7 +16,7 @@ import { otherHolder } from '../users/claims';
  */
 export async function remove(
   event: CustomResourceEvent,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
   signal: AbortSignal,
 ): Promise<Outcome> {
   const physicalResourceId = event.PhysicalResourceId ?? '';
@@ -56,7 +57,7 @@ export async function remove(
       master.session,
       { username: identity.username, clone },
       {
-        ...(props.ReassignOwnedTo ? { reassignOwnedTo: props.ReassignOwnedTo } : {}),
+        reassignOwnedTo: props.ReassignOwnedTo,
         dropOwnedObjects: props.DropOwnedObjects,
       },
     );
@@ -79,7 +80,7 @@ async function deleteOwnSecret(
   event: CustomResourceEvent,
   props: DatabaseUserProperties,
   identity: UserIdentity,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
 ): Promise<string> {
   const secretName =
     props.SecretName ??

@@ -1,9 +1,10 @@
 /** What a Custom::DatabaseUser request derives from its properties and the master secret. */
+import type { Deps } from '../deps';
 import type { GrantSet } from '../engines/engine';
 import { InvalidInputError } from '../errors';
-import type { EventPublisher } from '../events/publisher';
 import type { Password } from '../secrets/password';
-import type { PasswordPolicy, SecretDescription, SecretStore } from '../secrets/secret-store';
+import type { SecretStore } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import type { AppSecretValue } from '../secrets/secret-value';
 import { passwordPolicyTag } from '../secrets/password-policy-tag';
 import { MANAGED_BY_STACK, TAGS } from '../secrets/tags';
@@ -14,30 +15,22 @@ import {
   type Consent,
 } from '../users/consent';
 import { privilegesOf, tagList } from '../users/grants';
-import { connectAsMaster, describeMaster, type MasterAccess, type MasterDeps } from '../users/master-session';
+import { connectAsMaster, describeMaster, type MasterAccess, type MasterKeys } from '../users/master-session';
 import type { CustomResourceEvent, Outcome } from './event';
 import { defaultSecretName, physicalIdOf, type UserIdentity } from './identity';
 import type { DatabaseUserProperties } from './properties';
 
-export interface DatabaseUserDeps extends MasterDeps {
-  /** Every secret a resource makes is named under it (`SecretNamePrefix`). */
-  secretNamePrefix: string;
-  /** Where `Database User Created/Updated/Dropped` go; publishing never fails a request. */
-  publisher: EventPublisher;
-  /** The rotation function that `Rotation` attaches; unset where none is deployed. */
-  rotationLambdaArn?: string;
-  defaultRotationSchedule: string;
-  passwordPolicy: PasswordPolicy;
-  /** Reports cleanup that failed after an error, which must not hide the error. */
-  warn: (message: string, details: Record<string, unknown>) => void;
-  /**
-   * Told the user's id once a Create has made what a Delete must remove, so an answer sent
-   * at the deadline names it rather than a failed-create id.
-   */
-  onMade?: (physicalResourceId: string) => void;
-  /** Told the engine once the master's endpoint says it, so a request that fails still names it. */
-  onEngine?: (engine: string) => void;
-}
+/** What a `Custom::DatabaseUser` request uses of `Deps`. */
+export type DatabaseUserKeys =
+  | MasterKeys
+  | 'secretNamePrefix'
+  | 'publisher'
+  | 'rotationLambdaArn'
+  | 'defaultRotationSchedule'
+  | 'passwordPolicy'
+  | 'warn'
+  | 'onMade'
+  | 'onEngine';
 
 /** Everything a request derives from its properties and the master secret. */
 export interface Plan {
@@ -62,7 +55,7 @@ export const managedByOf = (event: CustomResourceEvent) =>
 export async function masterServingStack(
   event: CustomResourceEvent,
   props: DatabaseUserProperties,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
 ): Promise<{ master: SecretDescription; consent: Consent }> {
   const master = await describeMaster(deps, props.MasterSecretArn);
   return { master, consent: consentForStack(master, event.StackId, deps.accountId) };
@@ -70,18 +63,18 @@ export async function masterServingStack(
 
 export function overridesOf(props: DatabaseUserProperties) {
   return {
-    ...(props.Engine ? { engine: props.Engine } : {}),
-    ...(props.Host ? { host: props.Host } : {}),
-    ...(props.Port ? { port: props.Port } : {}),
-    ...(props.Database ? { database: props.Database } : {}),
-    ...(props.Ssl !== undefined ? { ssl: props.Ssl } : {}),
+    engine: props.Engine,
+    host: props.Host,
+    port: props.Port,
+    database: props.Database,
+    ssl: props.Ssl,
   };
 }
 
 export async function planFor(
   event: CustomResourceEvent,
   props: DatabaseUserProperties,
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
 ): Promise<Plan> {
   if (props.Rotation?.Enabled && !deps.rotationLambdaArn) {
     throw new InvalidInputError('Rotation is set, but this dbauth deployment has no rotation function');
@@ -137,6 +130,7 @@ export function secretValueOf(plan: Plan, password: Password): AppSecretValue {
     password,
     dbname: endpoint.database,
     masterarn: masterArn,
+    // Absent, not undefined: Update spreads this over the stored value, whose ssl it keeps.
     ...(plan.props.Ssl !== undefined ? { ssl: plan.props.Ssl } : {}),
   };
 }
@@ -155,7 +149,7 @@ export function tagsOf(plan: Plan): Record<string, string> {
     [TAGS.schemas]: tagList(props.Schemas),
     [TAGS.passwordPolicy]: passwordPolicyTag({
       length: props.PasswordLength,
-      ...(props.ExcludeCharacters !== undefined ? { excludeCharacters: props.ExcludeCharacters } : {}),
+      excludeCharacters: props.ExcludeCharacters,
     }),
   };
 }
@@ -181,7 +175,7 @@ export async function applyRotation(
   plan: Plan,
   secretArn: string,
   was: DatabaseUserProperties['Rotation'],
-  deps: DatabaseUserDeps,
+  deps: Pick<Deps, DatabaseUserKeys>,
 ): Promise<void> {
   const wanted = plan.props.Rotation;
   if (wanted?.Enabled && deps.rotationLambdaArn) {

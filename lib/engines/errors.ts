@@ -1,10 +1,18 @@
 import { DbauthError } from '../errors';
 
+/** The engines' base: what an engine refused or a database did. */
+export class EngineError extends DbauthError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}
+
 /**
  * A database operation failed. Adapters throw these instead of driver errors, carrying only
  * a code and SQLSTATE: driver errors may hold the statement text, and so a password.
  */
-export class DatabaseError extends DbauthError {
+export class DatabaseError extends EngineError {
   constructor(
     message: string,
     readonly code?: string,
@@ -35,10 +43,14 @@ export class DatabaseUnreachableError extends DatabaseError {
 }
 
 /** An identifier the engine will not take: refused before any statement is built. */
-export class InvalidIdentifierError extends DbauthError {
+export class InvalidIdentifierError extends EngineError {
   constructor(kind: string, problem: string) {
     super(`invalid ${kind}: ${problem}`);
     this.name = 'InvalidIdentifierError';
+  }
+
+  override get invalidInput(): boolean {
+    return true;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SecretDescription } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import { TAGS } from '../secrets/tags';
 import type { EventDetail } from './publisher';
 
@@ -29,9 +29,9 @@ export async function whereaboutsOf(
         }
       : await readCurrent().catch(() => undefined);
   return {
-    ...(where?.engine ? { engine: where.engine } : {}),
-    ...(where?.host ? { host: where.host } : {}),
-    ...(where?.dbname ? { database: where.dbname } : {}),
-    ...(where?.username ? { user: where.username } : {}),
+    engine: where?.engine || undefined,
+    host: where?.host || undefined,
+    database: where?.dbname || undefined,
+    user: where?.username || undefined,
   };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { InvalidInputError } from '../errors';
+import { MalformedEventError } from './errors';
 
 /**
  * What an incoming event asks of dbauth. The event only says which secret to look at: what
@@ -48,13 +48,6 @@ const labelUpdated = z.object({
   labelUpdated: z.string(),
   versionId: z.optional(z.string()),
 });
-
-export class MalformedEventError extends InvalidInputError {
-  constructor(problem: string) {
-    super(`not an event dbauth handles: ${problem}`);
-    this.name = 'MalformedEventError';
-  }
-}
 
 function fromApiCall(detail: unknown): SecretSignal {
   const call = apiCall.safeParse(detail);

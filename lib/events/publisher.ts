@@ -53,7 +53,7 @@ export class EventBridgePublisher implements EventPublisher {
               DetailType: detailType,
               Detail: JSON.stringify(detail),
               Resources: [detail.secretArn],
-              ...(this.options.busName ? { EventBusName: this.options.busName } : {}),
+              EventBusName: this.options.busName || undefined,
             },
           ],
         }),

@@ -1,3 +1,4 @@
+import type { Deps } from '../deps';
 import { describeError } from '../errors';
 import { whereaboutsOf } from './detail';
 import { DETAIL_TYPES } from './publisher';
@@ -5,7 +6,7 @@ import type { SecretSignal } from './incoming';
 import { AWSCURRENT } from '../secrets/stages';
 import { TAGS } from '../secrets/tags';
 import { parsePartialSecret } from '../secrets/secret-value';
-import { reconcileTaggedSecret, type ReconcileOutcome, type TaggedSecretDeps } from '../users/tagged-secret';
+import { reconcileTaggedSecret, type ReconcileOutcome, type TaggedSecretKeys } from '../users/tagged-secret';
 
 /** At most this many dependants are re-synced for one master rotation; the rest wait for their own events. */
 export const MAX_DEPENDANTS = 50;
@@ -16,7 +17,10 @@ export interface SignalResult {
 }
 
 /** What the event-driven path does for one incoming event. */
-export async function handleSignal(signal: SecretSignal, deps: TaggedSecretDeps): Promise<SignalResult> {
+export async function handleSignal(
+  signal: SecretSignal,
+  deps: Pick<Deps, TaggedSecretKeys>,
+): Promise<SignalResult> {
   switch (signal.kind) {
     case 'ignore':
       return { kind: signal.kind, outcomes: {} };
@@ -42,7 +46,7 @@ export async function handleSignal(signal: SecretSignal, deps: TaggedSecretDeps)
 async function publishRotationFailure(
   secretId: string,
   cause: string,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<'published' | 'not managed' | 'gone'> {
   const secret = await deps.store.find(secretId);
   if (!secret) return 'gone';
@@ -54,7 +58,7 @@ async function publishRotationFailure(
   await deps.publisher.publish(DETAIL_TYPES.rotationFailed, {
     secretArn: secret.arn,
     ...(await whereaboutsOf(secret, readCurrent)),
-    ...(secret.tags[TAGS.strategy] ? { strategy: secret.tags[TAGS.strategy] } : {}),
+    strategy: secret.tags[TAGS.strategy] || undefined,
     reason: `Secrets Manager reported ${cause}`,
   });
   return 'published';
@@ -67,7 +71,7 @@ async function publishRotationFailure(
  */
 async function resyncAfterRotation(
   secretId: string,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<SignalResult['outcomes']> {
   const secret = await deps.store.find(secretId);
   if (!secret) return { [secretId]: 'gone' };

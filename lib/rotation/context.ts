@@ -1,25 +1,21 @@
+import type { Deps } from '../deps';
 import type { Endpoint, Engine, EngineSession, GrantSet, Login } from '../engines/engine';
-import type { EventPublisher } from '../events/publisher';
 import { SecretNotFoundError } from '../secrets/errors';
-import type { PasswordPolicy, SecretDescription, SecretVersion } from '../secrets/secret-store';
-import type { Password } from '../secrets/password';
+import type { SecretDescription } from '../secrets/secret-description';
+import type { SecretVersion } from '../secrets/secret-version';
+import type { SecretString } from '../secrets/secret-string';
 import { parseAppSecret, type AppSecretValue } from '../secrets/secret-value';
-import type { VersionCache } from '../secrets/version-cache';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { TAGS, type Strategy } from '../secrets/tags';
-import { resolveEndpoint } from '../users/endpoint';
+import { resolveDatabaseServer } from '../users/database-server';
 import { grantsFromTag, schemasFromTag } from '../users/grants';
 import { tryLogin } from '../users/login';
 import { consentForRotatedSecret } from '../users/consent';
-import { describeMaster, type MasterDeps } from '../users/master-session';
+import { describeMaster, type MasterKeys } from '../users/master-session';
 import { MasterElsewhereError, PendingVersionMissingError, RotationError } from './errors';
 
-export interface RotationDeps extends MasterDeps {
-  passwordPolicy: PasswordPolicy;
-  publisher: EventPublisher;
-  /** Values of versions read or put by earlier steps of a warm function; none: read every time. */
-  versionCache?: VersionCache;
-}
+/** What a rotation step uses of `Deps`. */
+export type RotationKeys = MasterKeys | 'passwordPolicy' | 'publisher' | 'versionCache';
 
 /** How a secret is rotated, as its tag says: a single user unless it says alternating. */
 export const strategyOf = (secret: SecretDescription): Strategy =>
@@ -41,7 +37,7 @@ export class RotationContext {
   #previous?: Promise<AppSecretValue | undefined>;
 
   constructor(
-    readonly deps: RotationDeps,
+    readonly deps: Pick<Deps, RotationKeys>,
     readonly secret: SecretDescription,
     readonly token: string,
     readonly rotationToken?: string,
@@ -89,7 +85,7 @@ export class RotationContext {
       this.remember(own.versionId, own.secretString);
       this.#current = Promise.resolve(parseAppSecret(this.arn, own.secretString));
     }
-    return { current: await this.current(), ...(master ? { master } : {}) };
+    return { current: await this.current(), master };
   }
 
   private currentIsKnown(): boolean {
@@ -125,7 +121,7 @@ export class RotationContext {
 
   /** The database a version of the secret points at (an app secret says where, or RDS does). */
   async targetOf(value: AppSecretValue): Promise<Target> {
-    const target = await resolveEndpoint({ value, tags: async () => this.secret.tags }, {}, this.deps);
+    const target = await resolveDatabaseServer({ value, tags: async () => this.secret.tags }, {}, this.deps);
     target.engine.validateUsername(value.username);
     return target;
   }
@@ -158,7 +154,7 @@ export class RotationContext {
   }
 
   /** Remembers a version this step put, for the steps after it. */
-  remember(versionId: string, value: Password): void {
+  remember(versionId: string, value: SecretString): void {
     this.deps.versionCache?.set(this.arn, versionId, value);
   }
 

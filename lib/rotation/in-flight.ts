@@ -1,5 +1,6 @@
 import { SecretNotFoundError } from '../secrets/errors';
-import type { SecretDescription, SecretStore } from '../secrets/secret-store';
+import type { SecretStore } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
 
 /**

@@ -1,18 +1,18 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Deps } from '../deps';
 import { timeoutsWithin, within } from '../deadline';
 import { DbauthError, describeError } from '../errors';
 import { errorDetails } from '../log';
-import { engineDimension, type InvocationMetrics, type RotationStepDimensions } from '../metrics';
+import { engineDimension, type RotationStepDimensions } from '../metrics';
 import { whereaboutsOf } from '../events/detail';
 import { DETAIL_TYPES, type EventDetail } from '../events/publisher';
 import { SecretsManagerCallError } from '../secrets/errors';
 import { policyOf } from '../secrets/password-policy-tag';
-import type { SecretDescription } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import { serializeSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
 import { TAGS } from '../secrets/tags';
 import { alternatingUsers } from './alternating-users';
-import { RotationContext, strategyOf, type RotationDeps } from './context';
+import { RotationContext, strategyOf, type RotationKeys } from './context';
 import {
   NotPendingError,
   RotationError,
@@ -71,7 +71,7 @@ async function createSecret(context: RotationContext): Promise<void> {
     await context.deps.store.putString(context.arn, value, {
       token: context.token,
       stages: [AWSPENDING],
-      ...(context.rotationToken ? { rotationToken: context.rotationToken } : {}),
+      rotationToken: context.rotationToken,
     });
   } catch (error) {
     if (
@@ -103,7 +103,7 @@ async function finishSecret(context: RotationContext): Promise<void> {
   ) ?? [undefined];
   await context.deps.store.moveStage(context.arn, AWSCURRENT, {
     to: context.token,
-    ...(currentVersion ? { from: currentVersion } : {}),
+    from: currentVersion,
   });
 }
 
@@ -141,7 +141,7 @@ async function detailOf(context: RotationContext | undefined, secretId: string):
  */
 export async function runRotationStep(
   event: RotationEvent,
-  deps: RotationDeps & { logger: Logger; metrics: InvocationMetrics },
+  deps: Pick<Deps, RotationKeys | 'logger' | 'metrics'>,
   /** The time the step may take; what is left of the invocation is for reporting a failure. */
   budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<StepResult> {

@@ -26,3 +26,11 @@ export class SecretsManagerCallError extends SecretError {
     this.name = 'SecretsManagerCallError';
   }
 }
+
+/** The secret's JSON is not what its kind of secret holds (the message names fields, never values). */
+export class InvalidSecretValueError extends SecretError {
+  constructor(secretId: string, problem: string) {
+    super(`secret ${secretId} does not hold the expected JSON: ${problem}`);
+    this.name = 'InvalidSecretValueError';
+  }
+}

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors';
-import type { PasswordPolicy } from './secret-store';
+import type { PasswordPolicy } from './random-password';
 import { TAGS } from './tags';
 
 /** What a secret may say of its passwords; the rest of the policy is the deployment's. */
@@ -52,6 +52,7 @@ export function policyOf(tags: Record<string, string>, deployment: PasswordPolic
   return {
     ...deployment,
     length,
+    // Absent, not undefined: an undefined would erase the deployment's excludeCharacters.
     ...(exclude !== undefined ? { excludeCharacters: exclude.toString('utf8') } : {}),
   };
 }

@@ -1,36 +1,11 @@
-import { inspect } from 'node:util';
+import { Redacted } from './redacted';
 
-const REDACTED = '[REDACTED]';
-
-/**
- * A password or secret string. Printing, logging or serialising it shows `[REDACTED]`;
- * only `reveal()` gives the value, so every place that needs it is easy to find.
- */
-export class Password {
-  readonly #value: string;
+/** A database user's password: it prints `[REDACTED]`, and only `reveal()` gives it. */
+export class Password extends Redacted {
+  // Types a password apart from a secret string, which has the same members.
+  declare private readonly brand: 'password';
 
   constructor(value: string) {
-    if (value.length === 0) throw new TypeError('a password cannot be empty');
-    this.#value = value;
-  }
-
-  reveal(): string {
-    return this.#value;
-  }
-
-  equals(other: Password | undefined): boolean {
-    return other !== undefined && other.reveal() === this.#value;
-  }
-
-  toString(): string {
-    return REDACTED;
-  }
-
-  toJSON(): string {
-    return REDACTED;
-  }
-
-  [inspect.custom](): string {
-    return REDACTED;
+    super(value, 'password');
   }
 }

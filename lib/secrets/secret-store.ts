@@ -1,73 +1,36 @@
 import {
   BatchGetSecretValueCommand,
+  CancelRotateSecretCommand,
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
-  GetRandomPasswordCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
-  ResourceNotFoundException,
   RotateSecretCommand,
-  CancelRotateSecretCommand,
-  SecretsManagerClient,
   TagResourceCommand,
   UntagResourceCommand,
-  ListSecretsCommand,
   UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
-  InvalidRequestException,
+  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { SecretError, SecretNotFoundError, SecretsManagerCallError } from './errors';
-import { Password } from './password';
-import { TAG_KEY, TAG_VALUE } from './tags';
-import { InvalidInputError } from '../errors';
-
-/** A secret found by its tags (ListSecrets). */
-export interface TaggedSecret {
-  arn: string;
-  tags: Record<string, string>;
-}
-
-/** What DescribeSecret tells, reduced to what dbauth decides on. */
-export interface SecretDescription {
-  arn: string;
-  name: string;
-  rotationEnabled: boolean;
-  rotationLambdaArn?: string;
-  /** The schedule, as RotationRules says it (ScheduleExpression, or AutomaticallyAfterDays). */
-  rotationSchedule?: string;
-  /** versionId → staging labels */
-  versions: Record<string, string[]>;
-  tags: Record<string, string>;
-}
-
-export type VersionSelector = { stage: string } | { versionId: string };
-
-export interface SecretVersion {
-  arn: string;
-  versionId: string;
-  stages: string[];
-  secretString: Password;
-}
+import type { Password } from './password';
+import { randomPassword, type PasswordPolicy } from './random-password';
+import { describedSecret, type SecretDescription } from './secret-description';
+import type { SecretString } from './secret-string';
+import { versionOf, type SecretVersion, type VersionSelector } from './secret-version';
+import { callSecretsManager } from './secrets-manager-call';
+import { secretsTagged, type TaggedSecret } from './secrets-by-tag';
+import { refuseInvalidTags } from './tags';
 
 export interface NewSecret {
   name: string;
-  secretString: Password;
+  secretString: SecretString;
   description?: string;
   kmsKeyId?: string;
   tags: Record<string, string>;
   /** Makes a resent create return the same secret instead of failing. */
   clientRequestToken: string;
-}
-
-export interface PasswordPolicy {
-  length: number;
-  excludeCharacters: string;
-  excludePunctuation: boolean;
-  excludeNumbers?: boolean;
-  excludeUppercase?: boolean;
-  excludeLowercase?: boolean;
-  requireEachIncludedType: boolean;
 }
 
 export interface RotationSchedule {
@@ -84,25 +47,11 @@ export class SecretStore {
   constructor(readonly client: SecretsManagerClient) {}
 
   async describe(secretId: string): Promise<SecretDescription> {
-    const out = await this.call('DescribeSecret', secretId, () =>
+    const out = await callSecretsManager('DescribeSecret', secretId, () =>
       this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
     );
     if (out.DeletedDate) throw new SecretNotFoundError(secretId);
-    return {
-      arn: out.ARN ?? secretId,
-      name: out.Name ?? secretId,
-      rotationEnabled: out.RotationEnabled === true,
-      ...(out.RotationLambdaARN ? { rotationLambdaArn: out.RotationLambdaARN } : {}),
-      ...(out.RotationRules?.ScheduleExpression
-        ? { rotationSchedule: out.RotationRules.ScheduleExpression }
-        : out.RotationRules?.AutomaticallyAfterDays
-          ? { rotationSchedule: String(out.RotationRules.AutomaticallyAfterDays) }
-          : {}),
-      versions: Object.fromEntries(
-        Object.entries(out.VersionIdsToStages ?? {}).map(([id, stages]) => [id, stages ?? []]),
-      ),
-      tags: Object.fromEntries((out.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
-    };
+    return describedSecret(secretId, out);
   }
 
   /** Describe, or undefined when the secret does not exist (or is scheduled for deletion). */
@@ -116,27 +65,23 @@ export class SecretStore {
   }
 
   /** The secret string of one version, chosen by stage or by version id. */
-  async getString(secretId: string, version: VersionSelector): Promise<Password> {
+  async getString(secretId: string, version: VersionSelector): Promise<SecretString> {
     return (await this.getVersion(secretId, version)).secretString;
   }
 
   /** One version: its string, and which secret and version it is. */
   async getVersion(secretId: string, version: VersionSelector): Promise<SecretVersion> {
-    const out = await this.call('GetSecretValue', secretId, () =>
+    const out = await callSecretsManager('GetSecretValue', secretId, () =>
       this.client.send(
         new GetSecretValueCommand({
           SecretId: secretId,
+          // One field or the other, as the selector says: not a field that may be missing.
           ...('stage' in version ? { VersionStage: version.stage } : { VersionId: version.versionId }),
         }),
       ),
     );
     if (!out.SecretString) throw new SecretsManagerCallError('GetSecretValue', secretId, 'no SecretString');
-    return {
-      arn: out.ARN ?? secretId,
-      versionId: out.VersionId ?? '',
-      stages: out.VersionStages ?? [],
-      secretString: new Password(out.SecretString),
-    };
+    return versionOf({ ...out, ARN: out.ARN ?? secretId, SecretString: out.SecretString });
   }
 
   /**
@@ -144,33 +89,24 @@ export class SecretStore {
    * cannot be read is left out; its caller reads it alone and gets the error then.
    */
   async getCurrentOfEach(secretIds: string[]): Promise<SecretVersion[]> {
-    const out = await this.call('BatchGetSecretValue', secretIds.join(','), () =>
+    const out = await callSecretsManager('BatchGetSecretValue', secretIds.join(','), () =>
       this.client.send(new BatchGetSecretValueCommand({ SecretIdList: secretIds })),
     );
-    return (out.SecretValues ?? []).flatMap((entry) =>
-      entry.SecretString && entry.ARN
-        ? [
-            {
-              arn: entry.ARN,
-              versionId: entry.VersionId ?? '',
-              stages: entry.VersionStages ?? [],
-              secretString: new Password(entry.SecretString),
-            },
-          ]
-        : [],
+    return (out.SecretValues ?? []).flatMap(({ ARN, SecretString, ...rest }) =>
+      ARN && SecretString ? [versionOf({ ...rest, ARN, SecretString })] : [],
     );
   }
 
   async create(secret: NewSecret): Promise<{ arn: string; name: string }> {
     refuseInvalidTags(secret.name, secret.tags);
-    const out = await this.call('CreateSecret', secret.name, () =>
+    const out = await callSecretsManager('CreateSecret', secret.name, () =>
       this.client.send(
         new CreateSecretCommand({
           Name: secret.name,
           SecretString: secret.secretString.reveal(),
           ClientRequestToken: secret.clientRequestToken,
-          ...(secret.description ? { Description: secret.description } : {}),
-          ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
+          Description: secret.description || undefined,
+          KmsKeyId: secret.kmsKeyId || undefined,
           Tags: Object.entries(secret.tags).map(([Key, Value]) => ({ Key, Value })),
         }),
       ),
@@ -181,17 +117,17 @@ export class SecretStore {
   /** Puts a new version under `token` with the given stages (AWSCURRENT when none given). */
   async putString(
     secretId: string,
-    secretString: Password,
+    secretString: SecretString,
     options: { token?: string; stages?: string[]; rotationToken?: string } = {},
   ): Promise<void> {
-    await this.call('PutSecretValue', secretId, () =>
+    await callSecretsManager('PutSecretValue', secretId, () =>
       this.client.send(
         new PutSecretValueCommand({
           SecretId: secretId,
           SecretString: secretString.reveal(),
-          ...(options.token ? { ClientRequestToken: options.token } : {}),
-          ...(options.stages ? { VersionStages: options.stages } : {}),
-          ...(options.rotationToken ? { RotationToken: options.rotationToken } : {}),
+          ClientRequestToken: options.token || undefined,
+          VersionStages: options.stages,
+          RotationToken: options.rotationToken || undefined,
         }),
       ),
     );
@@ -199,25 +135,25 @@ export class SecretStore {
 
   /** Moves `stage` onto version `to` and off version `from` (either may be left out). */
   async moveStage(secretId: string, stage: string, move: { to?: string; from?: string }): Promise<void> {
-    await this.call('UpdateSecretVersionStage', secretId, () =>
+    await callSecretsManager('UpdateSecretVersionStage', secretId, () =>
       this.client.send(
         new UpdateSecretVersionStageCommand({
           SecretId: secretId,
           VersionStage: stage,
-          ...(move.to ? { MoveToVersionId: move.to } : {}),
-          ...(move.from ? { RemoveFromVersionId: move.from } : {}),
+          MoveToVersionId: move.to || undefined,
+          RemoveFromVersionId: move.from || undefined,
         }),
       ),
     );
   }
 
   async update(secretId: string, changes: { description?: string; kmsKeyId?: string }): Promise<void> {
-    await this.call('UpdateSecret', secretId, () =>
+    await callSecretsManager('UpdateSecret', secretId, () =>
       this.client.send(
         new UpdateSecretCommand({
           SecretId: secretId,
-          ...(changes.description ? { Description: changes.description } : {}),
-          ...(changes.kmsKeyId ? { KmsKeyId: changes.kmsKeyId } : {}),
+          Description: changes.description || undefined,
+          KmsKeyId: changes.kmsKeyId || undefined,
         }),
       ),
     );
@@ -225,7 +161,7 @@ export class SecretStore {
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
     refuseInvalidTags(secretId, tags);
-    await this.call('TagResource', secretId, () =>
+    await callSecretsManager('TagResource', secretId, () =>
       this.client.send(
         new TagResourceCommand({
           SecretId: secretId,
@@ -236,7 +172,7 @@ export class SecretStore {
   }
 
   async untag(secretId: string, keys: string[]): Promise<void> {
-    await this.call('UntagResource', secretId, () =>
+    await callSecretsManager('UntagResource', secretId, () =>
       this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys })),
     );
   }
@@ -248,34 +184,12 @@ export class SecretStore {
 
   /** The secrets (not scheduled for deletion) that carry tag `key` with `value`, with all their tags. */
   async listTagged(key: string, value: string, limit: number): Promise<TaggedSecret[]> {
-    const found: TaggedSecret[] = [];
-    let NextToken: string | undefined;
-    do {
-      const out = await this.call('ListSecrets', '-', () =>
-        this.client.send(
-          new ListSecretsCommand({
-            Filters: [
-              { Key: 'tag-key', Values: [key] },
-              { Key: 'tag-value', Values: [value] },
-            ],
-            MaxResults: 100,
-            ...(NextToken ? { NextToken } : {}),
-          }),
-        ),
-      );
-      for (const entry of out.SecretList ?? []) {
-        const tags = Object.fromEntries((entry.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
-        // The filters match the key and the value separately: check they belong together.
-        if (entry.ARN && tags[key] === value) found.push({ arn: entry.ARN, tags });
-      }
-      NextToken = out.NextToken;
-    } while (NextToken && found.length < limit);
-    return found.slice(0, limit);
+    return secretsTagged(this.client, key, value, limit);
   }
 
   /** Schedules deletion (recoveryWindowDays 7–30), or deletes at once when `force`. */
   async delete(secretId: string, options: { recoveryWindowDays?: number; force?: boolean }): Promise<void> {
-    await this.call('DeleteSecret', secretId, () =>
+    await callSecretsManager('DeleteSecret', secretId, () =>
       this.client.send(
         new DeleteSecretCommand({
           SecretId: secretId,
@@ -294,95 +208,32 @@ export class SecretStore {
       new SecretError(
         `Secrets Manager could not attach rotation to secret ${secretId}: the secret or the rotation function ${schedule.lambdaArn} was not found`,
       );
-    await this.call('RotateSecret', secretId, notFound, () =>
-      this.client.send(
-        new RotateSecretCommand({
-          SecretId: secretId,
-          RotationLambdaARN: schedule.lambdaArn,
-          RotateImmediately: false,
-          RotationRules: {
-            ...(schedule.scheduleExpression ? { ScheduleExpression: schedule.scheduleExpression } : {}),
-            ...(schedule.automaticallyAfterDays
-              ? { AutomaticallyAfterDays: schedule.automaticallyAfterDays }
-              : {}),
-          },
-        }),
-      ),
+    await callSecretsManager(
+      'RotateSecret',
+      secretId,
+      () =>
+        this.client.send(
+          new RotateSecretCommand({
+            SecretId: secretId,
+            RotationLambdaARN: schedule.lambdaArn,
+            RotateImmediately: false,
+            RotationRules: {
+              ScheduleExpression: schedule.scheduleExpression || undefined,
+              AutomaticallyAfterDays: schedule.automaticallyAfterDays || undefined,
+            },
+          }),
+        ),
+      notFound,
     );
   }
 
   async detachRotation(secretId: string): Promise<void> {
-    await this.call('CancelRotateSecret', secretId, () =>
+    await callSecretsManager('CancelRotateSecret', secretId, () =>
       this.client.send(new CancelRotateSecretCommand({ SecretId: secretId })),
     );
   }
 
   async randomPassword(policy: PasswordPolicy): Promise<Password> {
-    const out = await this.call('GetRandomPassword', '-', () =>
-      this.client.send(
-        new GetRandomPasswordCommand({
-          PasswordLength: policy.length,
-          ExcludeCharacters: policy.excludeCharacters,
-          ExcludePunctuation: policy.excludePunctuation,
-          ExcludeNumbers: policy.excludeNumbers ?? false,
-          ExcludeUppercase: policy.excludeUppercase ?? false,
-          ExcludeLowercase: policy.excludeLowercase ?? false,
-          RequireEachIncludedType: policy.requireEachIncludedType,
-        }),
-      ),
-    );
-    if (!out.RandomPassword) throw new SecretsManagerCallError('GetRandomPassword', '-', 'empty answer');
-    return new Password(out.RandomPassword);
-  }
-
-  private async call<T>(
-    operation: string,
-    secretId: string,
-    ...[notFoundOrSend, maybeSend]: [() => Promise<T>] | [() => Error, () => Promise<T>]
-  ): Promise<T> {
-    const send = (maybeSend ?? notFoundOrSend) as () => Promise<T>;
-    const notFound = maybeSend ? (notFoundOrSend as () => Error) : () => new SecretNotFoundError(secretId);
-    try {
-      return await withGarbleRetries(send);
-    } catch (error) {
-      if (error instanceof ResourceNotFoundException) throw notFound();
-      // A secret scheduled for deletion answers InvalidRequestException on most calls.
-      if (error instanceof InvalidRequestException && /deleted|deletion/i.test(error.message ?? '')) {
-        throw new SecretNotFoundError(secretId);
-      }
-      const name = error instanceof Error ? error.name : 'unknown error';
-      throw new SecretsManagerCallError(operation, secretId, name);
-    }
-  }
-}
-
-// The SDK retries throttling, 5xx and timeouts itself, but not an answer it cannot parse (a cut
-// connection mid-body; moto under load does it too). Every call here is safe to repeat: reads,
-// and writes made idempotent by their tokens or their nature. Two more tries, then the error.
-const GARBLED_RETRIES = 2;
-
-async function withGarbleRetries<T>(send: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await send();
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'SyntaxError') || attempt >= GARBLED_RETRIES)
-        throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
-    }
-  }
-}
-
-/**
- * Refuses tags Secrets Manager would refuse (moto takes any), before the call and naming the
- * key: a value is not shown, and a half-done request is not left behind.
- */
-function refuseInvalidTags(secretId: string, tags: Record<string, string>): void {
-  for (const [key, value] of Object.entries(tags)) {
-    if (!TAG_KEY.test(key) || key.toLowerCase().startsWith('aws:') || !TAG_VALUE.test(value)) {
-      throw new InvalidInputError(
-        `tag ${TAG_KEY.test(key) ? key : '(a key)'} of secret ${secretId} is not one Secrets Manager takes: keys and values hold letters, digits, spaces and _ . : / = + - @ only (keys up to 128 characters, values up to 256), and keys do not start with aws:`,
-      );
-    }
+    return randomPassword(this.client, policy);
   }
 }

@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
 // Engine names of the secret JSON, as AWS's own RDS rotation functions write them: the registry's.
 import { ENGINE_NAMES } from '../engines/registry';
-import { DbauthError } from '../errors';
+import { InvalidSecretValueError } from './errors';
 import { Password } from './password';
+import { SecretString } from './secret-string';
 
 /** TLS wish of a secret: `true`/`require` encrypts, `verify-full` also checks the certificate. */
 export const sslSchema = z.union([z.boolean(), z.enum(['disable', 'require', 'verify-full'])]);
@@ -54,17 +55,10 @@ export type AppSecretValue = Parsed<typeof appSecretSchema>;
 /** The JSON of a master secret: only username and password are certain. */
 export type MasterSecretValue = Parsed<typeof masterSecretSchema>;
 
-export class InvalidSecretValueError extends DbauthError {
-  constructor(secretId: string, problem: string) {
-    super(`secret ${secretId} does not hold the expected JSON: ${problem}`);
-    this.name = 'InvalidSecretValueError';
-  }
-}
-
-function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretString: Password): Parsed<S> {
+function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretString: SecretString): Parsed<S> {
   let json: unknown;
   try {
-    json = JSON.parse(secretString.reveal());
+    json = secretString.json();
   } catch {
     throw new InvalidSecretValueError(secretId, 'it is not JSON');
   }
@@ -80,11 +74,11 @@ function parse<S extends z.ZodMiniType>(schema: S, secretId: string, secretStrin
   return (typeof password === 'string' ? { ...rest, password: new Password(password) } : rest) as Parsed<S>;
 }
 
-export function parseAppSecret(secretId: string, secretString: Password): AppSecretValue {
+export function parseAppSecret(secretId: string, secretString: SecretString): AppSecretValue {
   return parse(appSecretSchema, secretId, secretString);
 }
 
-export function parseMasterSecret(secretId: string, secretString: Password): MasterSecretValue {
+export function parseMasterSecret(secretId: string, secretString: SecretString): MasterSecretValue {
   return parse(masterSecretSchema, secretId, secretString);
 }
 
@@ -93,12 +87,15 @@ export type PartialSecretValue = Omit<z.infer<typeof partialSecretSchema>, 'pass
   password?: Password;
 };
 
-export function parsePartialSecret(secretId: string, secretString: Password | undefined): PartialSecretValue {
+export function parsePartialSecret(
+  secretId: string,
+  secretString: SecretString | undefined,
+): PartialSecretValue {
   if (!secretString || secretString.reveal().trim() === '') return {};
   return parse(partialSecretSchema, secretId, secretString) as PartialSecretValue;
 }
 
 /** The secret string to store: the one place a password is put back into JSON. */
-export function serializeSecret(value: AppSecretValue): Password {
-  return new Password(JSON.stringify({ ...value, password: value.password.reveal() }));
+export function serializeSecret(value: AppSecretValue): SecretString {
+  return new SecretString(JSON.stringify({ ...value, password: value.password.reveal() }));
 }

@@ -1,3 +1,5 @@
+import { InvalidInputError } from '../errors';
+
 /** Tags dbauth reads and writes on secrets. */
 export const TAGS = {
   /** Who manages the secret: `cloudformation:<stack id>/<logical id>` or `tags`. */
@@ -46,3 +48,17 @@ export const MANAGED_BY_TAGS = 'tags';
 export const MANAGED_BY_STACK = 'cloudformation:';
 
 export type Strategy = 'single' | 'alternating';
+
+/**
+ * Refuses tags Secrets Manager would refuse (moto takes any), before the call and naming the
+ * key: a value is not shown, and a half-done request is not left behind.
+ */
+export function refuseInvalidTags(secretId: string, tags: Record<string, string>): void {
+  for (const [key, value] of Object.entries(tags)) {
+    if (!TAG_KEY.test(key) || key.toLowerCase().startsWith('aws:') || !TAG_VALUE.test(value)) {
+      throw new InvalidInputError(
+        `tag ${TAG_KEY.test(key) ? key : '(a key)'} of secret ${secretId} is not one Secrets Manager takes: keys and values hold letters, digits, spaces and _ . : / = + - @ only (keys up to 128 characters, values up to 256), and keys do not start with aws:`,
+      );
+    }
+  }
+}

@@ -1,6 +1,6 @@
-import type { Password } from './password';
+import type { SecretString } from './secret-string';
 
-/** Long enough for the four steps of one rotation; short, since what it holds is a password. */
+/** Long enough for the four steps of one rotation; short, since what it holds holds a password. */
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 32;
 
@@ -12,11 +12,11 @@ const MAX_ENTRIES = 32;
  * in every step. A miss (another container, an expired entry) only costs the read.
  */
 export class VersionCache {
-  readonly #entries = new Map<string, { value: Password; expires: number }>();
+  readonly #entries = new Map<string, { value: SecretString; expires: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  get(arn: string, versionId: string): Password | undefined {
+  get(arn: string, versionId: string): SecretString | undefined {
     const key = `${arn}|${versionId}`;
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
@@ -27,7 +27,7 @@ export class VersionCache {
     return entry.value;
   }
 
-  set(arn: string, versionId: string, value: Password): void {
+  set(arn: string, versionId: string, value: SecretString): void {
     const key = `${arn}|${versionId}`;
     this.#entries.delete(key);
     this.#entries.set(key, { value, expires: this.now() + TTL_MS });

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors';
-import type { SecretStore, TaggedSecret } from '../secrets/secret-store';
+import type { SecretStore } from '../secrets/secret-store';
+import type { TaggedSecret } from '../secrets/secrets-by-tag';
 import { TAGS } from '../secrets/tags';
 
 /**

@@ -1,6 +1,6 @@
 import { PRIVILEGES, type Privilege } from '../engines/engine';
 import { InvalidInputError } from '../errors';
-import type { SecretDescription } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
 import { MANAGED_BY_STACK, TAGS } from '../secrets/tags';
 import { GRANT_PRESETS, privilegesOf, type GrantPreset } from './grants';
 import { ConsentRefusedError } from './errors';

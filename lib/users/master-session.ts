@@ -1,24 +1,18 @@
-import type { RdsSender } from '../aws/clients';
-import type { Endpoint, Engine, EngineSession, Timeouts } from '../engines/engine';
+import type { Deps } from '../deps';
+import type { Endpoint, Engine, EngineSession } from '../engines/engine';
 import { accountOf } from '../aws/arn';
-import { DbauthError, InvalidInputError } from '../errors';
+import { InvalidInputError } from '../errors';
+import { MasterAuthenticationError } from './errors';
 import { SecretNotFoundError } from '../secrets/errors';
-import type { SecretDescription, SecretStore, SecretVersion } from '../secrets/secret-store';
+import type { SecretDescription } from '../secrets/secret-description';
+import type { SecretVersion } from '../secrets/secret-version';
 import { parseMasterSecret } from '../secrets/secret-value';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../secrets/stages';
 import { tryLogin } from './login';
-import { resolveEndpoint, type EndpointOverrides, type TlsDefaults } from './endpoint';
+import { resolveDatabaseServer, type DatabaseServerOverrides } from './database-server';
 
-export interface MasterDeps {
-  store: SecretStore;
-  rds: RdsSender;
-  timeouts: Timeouts;
-  tls: TlsDefaults;
-  /** MySQL family: the host part of managed accounts (`DBAUTH_MYSQL_USER_HOST`); `%` when unset. */
-  mysqlUserHost?: string;
-  /** The invoked function's account: a master secret named by an ARN must be in it. */
-  accountId?: string;
-}
+/** What logging in as a master uses of `Deps`. */
+export type MasterKeys = 'store' | 'rds' | 'timeouts' | 'tls' | 'mysqlUserHost' | 'accountId';
 
 /** A session logged in as the master user, and what was learned on the way. */
 export interface MasterAccess {
@@ -27,13 +21,6 @@ export interface MasterAccess {
   endpoint: Endpoint;
   masterArn: string;
   masterUsername: string;
-}
-
-export class MasterAuthenticationError extends DbauthError {
-  constructor(masterArn: string, tried: string[]) {
-    super(`no version of master secret ${masterArn} (${tried.join(', ')}) logs in to the database`);
-    this.name = 'MasterAuthenticationError';
-  }
 }
 
 // The master secret may be mid-rotation: its AWSCURRENT may not have reached the database
@@ -57,7 +44,10 @@ export function refuseForeignMaster(masterSecretId: string, accountId: string | 
  * The master secret's description (its tags: its consent), read before its value: a master
  * that does not consent is refused with nothing read beyond its tags.
  */
-export async function describeMaster(deps: MasterDeps, masterSecretId: string): Promise<SecretDescription> {
+export async function describeMaster(
+  deps: Pick<Deps, 'store' | 'accountId'>,
+  masterSecretId: string,
+): Promise<SecretDescription> {
   refuseForeignMaster(masterSecretId, deps.accountId);
   return deps.store.describe(masterSecretId);
 }
@@ -68,9 +58,9 @@ export async function describeMaster(deps: MasterDeps, masterSecretId: string): 
  * when the caller has not done so already and it is needed.
  */
 export async function connectAsMaster(
-  deps: MasterDeps,
+  deps: Pick<Deps, MasterKeys>,
   masterSecretId: string,
-  overrides: EndpointOverrides = {},
+  overrides: DatabaseServerOverrides = {},
   known: {
     /** The master's AWSCURRENT, when the caller read it already (in one call with others). */
     prefetched?: SecretVersion;
@@ -87,7 +77,7 @@ export async function connectAsMaster(
   const describe = async () => (described ??= await deps.store.describe(masterArn));
   const first = parseMasterSecret(masterArn, current.secretString);
   // Where the database is comes from AWSCURRENT; other versions only add passwords.
-  const { endpoint, engine } = await resolveEndpoint(
+  const { endpoint, engine } = await resolveDatabaseServer(
     { value: first, tags: async () => (await describe()).tags },
     overrides,
     deps,

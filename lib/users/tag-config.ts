@@ -48,10 +48,10 @@ export function tagConfigOf(tags: Record<string, string>, defaultSchedule: strin
     grantsLabel: asTagged in GRANT_PRESETS ? asTagged : tagList(privileges),
     privileges,
     schemas: schemasFromTag(tags[TAGS.schemas]),
-    ...(tags[TAGS.database] ? { database: tags[TAGS.database] } : {}),
-    ...(tags[TAGS.username] ? { username: tags[TAGS.username] } : {}),
+    database: tags[TAGS.database] || undefined,
+    username: tags[TAGS.username] || undefined,
     strategy,
-    ...(rotation ? { rotation } : {}),
+    rotation,
   };
 }
 

@@ -1,18 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { GrantSet } from '../engines/engine';
+import type { Deps } from '../deps';
 import { InvalidInputError } from '../errors';
-import { DETAIL_TYPES, type EventPublisher } from '../events/publisher';
-import { SecretNotFoundError, SecretsManagerCallError } from '../secrets/errors';
-import type { Password } from '../secrets/password';
-import { policyOf } from '../secrets/password-policy-tag';
-import type { PasswordPolicy, SecretDescription } from '../secrets/secret-store';
-import {
-  parsePartialSecret,
-  serializeSecret,
-  type AppSecretValue,
-  type PartialSecretValue,
-} from '../secrets/secret-value';
-import { AWSCURRENT, AWSPENDING } from '../secrets/stages';
+import { DETAIL_TYPES } from '../events/publisher';
+import type { SecretDescription } from '../secrets/secret-description';
+import type { AppSecretValue } from '../secrets/secret-value';
 import { MANAGED_BY_STACK, MANAGED_BY_TAGS, TAGS } from '../secrets/tags';
 import { refuseClaimedUser } from './claims';
 import {
@@ -22,19 +12,20 @@ import {
   refuseUnconsentedAdoption,
 } from './consent';
 import { tagList } from './grants';
-import { changeGrants } from './lifecycle';
-import { connectAsMaster, describeMaster, type MasterAccess, type MasterDeps } from './master-session';
-import { appliedTag, parseAppliedTag, tagConfigOf, type TagConfig } from './tag-config';
+import { connectAsMaster, describeMaster, type MasterKeys } from './master-session';
+import { appliedTag, tagConfigOf, type TagConfig } from './tag-config';
+import { checkedUser, ensureFullValue, readCurrent } from './tagged-secret-value';
+import { ensureGrants, ensureUser } from './tagged-user';
 
-export interface TaggedSecretDeps extends MasterDeps {
-  /** dbauth writes only secrets named under it: a tagged secret must be too. */
-  secretNamePrefix: string;
-  rotationLambdaArn?: string;
-  defaultRotationSchedule: string;
-  passwordPolicy: PasswordPolicy;
-  publisher: EventPublisher;
-  warn: (message: string, details: Record<string, unknown>) => void;
-}
+/** What bringing a tagged secret in line uses of `Deps` (its name must be under `secretNamePrefix`). */
+export type TaggedSecretKeys =
+  | MasterKeys
+  | 'secretNamePrefix'
+  | 'rotationLambdaArn'
+  | 'defaultRotationSchedule'
+  | 'passwordPolicy'
+  | 'publisher'
+  | 'warn';
 
 export type ReconcileOutcome =
   'gone' | 'not managed' | 'released' | 'created' | 'adopted' | 'updated' | 'unchanged';
@@ -48,7 +39,7 @@ export type ReconcileOutcome =
  */
 export async function reconcileTaggedSecret(
   secretId: string,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<ReconcileOutcome> {
   const secret = await deps.store.find(secretId);
   if (!secret) return 'gone';
@@ -69,7 +60,7 @@ export async function reconcileTaggedSecret(
   const master = await connectAsMaster(
     deps,
     described.arn,
-    { ...((config.database ?? stored.dbname) ? { database: config.database ?? stored.dbname } : {}) },
+    { database: (config.database ?? stored.dbname) || undefined },
     { described },
   );
   try {
@@ -98,7 +89,7 @@ export async function reconcileTaggedSecret(
           secretArn: secret.arn,
           engine: full.engine,
           host: full.host,
-          ...(full.dbname ? { database: full.dbname } : {}),
+          database: full.dbname || undefined,
           user: user.base,
           strategy: config.strategy,
           change: result,
@@ -111,154 +102,10 @@ export async function reconcileTaggedSecret(
   }
 }
 
-async function readCurrent(secret: SecretDescription, deps: TaggedSecretDeps): Promise<PartialSecretValue> {
-  const hasCurrent = Object.values(secret.versions).some((stages) => stages.includes(AWSCURRENT));
-  if (!hasCurrent) return {};
-  try {
-    return parsePartialSecret(secret.arn, await deps.store.getString(secret.arn, { stage: AWSCURRENT }));
-  } catch (error) {
-    if (error instanceof SecretNotFoundError) return {};
-    throw error;
-  }
-}
-
-/** The user's first login (`base`) and the login the secret holds now (the clone, after a turn). */
-interface UserNames {
-  base: string;
-  login: string;
-  clone?: string;
-}
-
-function checkedUser(
-  secret: SecretDescription,
-  config: TagConfig,
-  stored: PartialSecretValue,
-  master: MasterAccess,
-): UserNames {
-  const login = stored.username ?? config.username;
-  if (!login) {
-    throw new InvalidInputError(
-      `secret ${secret.arn} names no user: put {"username": "..."} in it, or tag it ${TAGS.username}`,
-    );
-  }
-  const base = config.username ?? login;
-  const { engine, endpoint } = master;
-  engine.validateUsername(base);
-  engine.validateUsername(login);
-  config.schemas.forEach((schema) => engine.validateSchemaName(schema));
-  const clone = config.strategy === 'alternating' ? engine.cloneUsername(base) : undefined;
-  if (login !== base && login !== clone)
-    throw new InvalidInputError(`secret ${secret.arn} holds user ${login}, but is tagged for ${base}`);
-  if ([base, login].includes(master.masterUsername))
-    throw new InvalidInputError(`secret ${secret.arn} names the master user; dbauth will not manage it`);
-  // A secret that names a server must name its master's: the master acts there only.
-  if (
-    stored.host &&
-    (stored.host.toLowerCase() !== endpoint.host.toLowerCase() || stored.port !== endpoint.port)
-  )
-    throw new InvalidInputError(`secret ${secret.arn} names another database server than its master secret`);
-  return { base, login, ...(clone ? { clone } : {}) };
-}
-
-/**
- * Fills in what the secret lacks (the endpoint from the master, a new password). The version
- * token is derived from the version it replaces, so two racing events put one value: the
- * loser's put fails, and both then read back the winner's.
- */
-async function ensureFullValue(
-  secret: SecretDescription,
-  stored: PartialSecretValue,
-  login: string,
-  master: MasterAccess,
-  deps: TaggedSecretDeps,
-): Promise<AppSecretValue> {
-  const { endpoint, masterArn } = master;
-  const wanted = {
-    ...stored,
-    engine: stored.engine ?? endpoint.engine,
-    host: endpoint.host,
-    port: endpoint.port,
-    username: login,
-    dbname: endpoint.database,
-    masterarn: masterArn,
-  };
-  if (
-    stored.password &&
-    Object.entries(wanted).every(([key, value]) => stored[key as keyof PartialSecretValue] === value)
-  )
-    return { ...wanted, password: stored.password };
-  const password: Password =
-    stored.password ?? (await deps.store.randomPassword(policyOf(secret.tags, deps.passwordPolicy)));
-  const replaced =
-    Object.entries(secret.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0] ?? 'none';
-  const token = createHash('sha256').update(`${secret.arn}|fill|${replaced}`).digest('hex').slice(0, 64);
-  try {
-    await deps.store.putString(secret.arn, serializeSecret({ ...wanted, password }), { token });
-  } catch (error) {
-    // The same token with another value: a racing event filled the secret first. Use its value.
-    if (!(error instanceof SecretsManagerCallError && error.errorName === 'ResourceExistsException'))
-      throw error;
-  }
-  const now = parsePartialSecret(secret.arn, await deps.store.getString(secret.arn, { versionId: token }));
-  if (!now.password) throw new InvalidInputError(`secret ${secret.arn} has no password after it was filled`);
-  return { ...wanted, password: now.password };
-}
-
-async function ensureUser(
-  secret: SecretDescription,
-  user: UserNames,
-  full: AppSecretValue,
-  master: MasterAccess,
-): Promise<ReconcileOutcome> {
-  const { session } = master;
-  if (!(await session.userExists(user.login))) {
-    await session.createUser(user.login, full.password);
-    if (user.login !== user.base) await session.syncClone(user.base, user.login);
-    return 'created';
-  }
-  // Once dbauth manages the secret its password is the rotation's business: checking it here
-  // could race a rotation and put an old password back.
-  if (secret.tags[TAGS.managedBy] === MANAGED_BY_TAGS) return 'unchanged';
-  // A rotation in progress owns the password until finishSecret: leave it be.
-  const rotating = Object.values(secret.versions).some(
-    (stages) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT),
-  );
-  if (rotating) return 'unchanged';
-  // The tag asked for this user: it is taken over as if dbauth had made it (the secret's
-  // password, and on MySQL REQUIRE SSL when dbauth itself connects over TLS).
-  await session.createUser(user.login, full.password);
-  return 'adopted';
-}
-
-async function ensureGrants(
-  secret: SecretDescription,
-  config: TagConfig,
-  user: UserNames,
-  master: MasterAccess,
-  newUser: boolean,
-): Promise<boolean> {
-  if (!newUser && secret.tags[TAGS.applied] === appliedTag(config)) return false;
-  const database = master.endpoint.database;
-  // A user made just now (first time, or again after it was dropped) has no grants yet.
-  const applied = newUser ? { privileges: [], schemas: [] } : parseAppliedTag(secret.tags[TAGS.applied]);
-  const from: GrantSet = { database, ...applied };
-  const to: GrantSet = { database, privileges: config.privileges, schemas: config.schemas };
-  // A first grant also brings CONNECT: changeGrants from nothing grants everything wanted.
-  if (applied.schemas.length === 0) await master.session.grant(user.base, to);
-  else
-    await changeGrants(
-      master.session,
-      { username: user.base, ...(user.clone ? { clone: user.clone } : {}) },
-      from,
-      to,
-    );
-  return true;
-}
-
 async function ensureRotation(
   secret: SecretDescription,
   config: TagConfig,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<void> {
   const ours = deps.rotationLambdaArn;
   if (!config.rotation) {
@@ -284,7 +131,7 @@ async function ensureTags(
   config: TagConfig,
   base: string,
   full: AppSecretValue,
-  deps: TaggedSecretDeps,
+  deps: Pick<Deps, TaggedSecretKeys>,
 ): Promise<void> {
   const wanted = {
     [TAGS.managedBy]: MANAGED_BY_TAGS,
@@ -302,14 +149,17 @@ async function ensureTags(
 }
 
 /** The tag went: stop rotating and managing; the user and its grants stay as they are. */
-async function release(secret: SecretDescription, deps: TaggedSecretDeps): Promise<ReconcileOutcome> {
+async function release(
+  secret: SecretDescription,
+  deps: Pick<Deps, TaggedSecretKeys>,
+): Promise<ReconcileOutcome> {
   if (secret.tags[TAGS.managedBy] !== MANAGED_BY_TAGS) return 'not managed';
   if (secret.rotationEnabled && secret.rotationLambdaArn === deps.rotationLambdaArn)
     await deps.store.detachRotation(secret.arn);
   await deps.store.untag(secret.arn, [TAGS.managedBy, TAGS.applied]);
   await deps.publisher.publish(DETAIL_TYPES.userUpdated, {
     secretArn: secret.arn,
-    ...(secret.tags[TAGS.username] ? { user: secret.tags[TAGS.username] } : {}),
+    user: secret.tags[TAGS.username] || undefined,
     change: 'released',
   });
   return 'released';

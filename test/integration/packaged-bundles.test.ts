@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { driveRotation } from '../../lib/rotation/driver';
+import { runLocalRotation } from '../../lib/rotation/local-rotation';
 import type { StepResult } from '../../lib/rotation/protocol';
 import { emfDocuments } from '../support/emf';
 import { outDir, packagedTemplate } from '../support/packaged-template';
@@ -156,7 +156,7 @@ describe('the packaged bundles run as built', () => {
       expect(await db.tryAs(login, 'SELECT count(*) FROM items')).toBe('ok');
 
       await enableRotation(secretArn);
-      const { results } = await driveRotation(
+      const { results } = await runLocalRotation(
         (event) => invoke('rotate', event) as Promise<StepResult>,
         secretStore(),
         secretArn,

@@ -1,11 +1,5 @@
-import {
-  beforeDeadline,
-  DeadlineExceededError,
-  DeadlinePassedError,
-  statementLimitMs,
-  timeoutsWithin,
-  within,
-} from '../../lib/deadline';
+import { beforeDeadline, statementLimitMs, timeoutsWithin, within } from '../../lib/deadline';
+import { DeadlineExceededError, DeadlinePassedError } from '../../lib/errors';
 
 describe('beforeDeadline', () => {
   it('gives the value of work that finishes in time, and never aborts it', async () => {

@@ -124,7 +124,7 @@ export async function allSecretNames(prefix?: string): Promise<string[]> {
         IncludePlannedDeletion: true,
         MaxResults: 100,
         NextToken,
-        ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
+        Filters: prefix ? [{ Key: 'name', Values: [prefix] }] : undefined,
       }),
     );
     names.push(...(out.SecretList ?? []).map((s) => s.Name ?? ''));

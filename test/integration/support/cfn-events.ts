@@ -34,6 +34,7 @@ export function cfnEvent(
     RequestId: requestId,
     ResponseURL: server.urlFor(requestId),
     ResourceProperties: { ServiceToken: fixture.ServiceToken, ...options.properties },
+    // Absent, not undefined: the fixture's ids stay unless a test names others.
     ...(options.logicalResourceId ? { LogicalResourceId: options.logicalResourceId } : {}),
     ...(options.stackId ? { StackId: options.stackId } : {}),
   };

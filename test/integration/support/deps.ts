@@ -1,6 +1,6 @@
 import { makeHandler, type CustomResourceDeps } from '../../../handlers/custom-resource';
 import { settingsFromEnv } from '../../../lib/config';
-import type { CommonDeps } from '../../../lib/deps';
+import type { Deps } from '../../../lib/deps';
 import { makeLogger } from '../../../lib/log';
 import { makeMetrics, type InvocationMetrics } from '../../../lib/metrics';
 import { rdsClient, secretStore } from './aws';
@@ -13,7 +13,7 @@ import { eventBridgeClient } from './event-queue';
  * otherwise) and short timeouts. `env` adds or overrides settings; metrics are printed only
  * when it names POWERTOOLS_METRICS_NAMESPACE (see `emfMetrics`), as on a deployment.
  */
-export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } = {}): CommonDeps {
+export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } = {}): Deps {
   const settings = settingsFromEnv({
     DBAUTH_TLS_MODE: 'disable',
     DBAUTH_CONNECT_TIMEOUT_MS: '3000',
@@ -30,7 +30,7 @@ export function testDeps(options: { env?: NodeJS.ProcessEnv; busName?: string } 
     store: secretStore(),
     rds: rdsClient(),
     publisher: new EventBridgePublisher(eventBridgeClient(), {
-      ...(options.busName ? { busName: options.busName } : {}),
+      busName: options.busName,
       onFailure: warn,
     }),
   };

@@ -79,8 +79,8 @@ export class CustomResourceHarness {
       requestId,
       stackId: this.stackId,
       logicalResourceId: options.logicalResourceId ?? 'AppUser',
-      ...(options.oldProperties ? { oldProperties: options.oldProperties } : {}),
-      ...(options.physicalResourceId ? { physicalResourceId: options.physicalResourceId } : {}),
+      oldProperties: options.oldProperties,
+      physicalResourceId: options.physicalResourceId,
     });
     const before = this.server.received.length;
     const response = await customResourceHandler(options.deps)(event, lambdaContext(options.remainingMs));

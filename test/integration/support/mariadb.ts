@@ -12,8 +12,8 @@ export async function withMariaClient<T>(
     port: testEnv.mariadb.port,
     user: login.user,
     password: login.password,
-    ...(login.database ? { database: login.database } : {}),
-    ...(login.ssl ? { ssl: login.ssl } : {}),
+    database: login.database || undefined,
+    ssl: login.ssl || undefined,
     connectTimeout: 5000,
   });
   try {

@@ -15,7 +15,7 @@ export async function withPgClient<T>(
     user: login.user,
     password: login.password,
     database: login.database ?? 'postgres',
-    ...(login.ssl ? { ssl: login.ssl } : {}),
+    ssl: login.ssl || undefined,
     connectionTimeoutMillis: 5000,
   });
   await client.connect();

@@ -1,7 +1,7 @@
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { makeHandler, type RotateDeps } from '../../../handlers/rotate';
-import { driveRotation, type DriveOptions } from '../../../lib/rotation/driver';
+import { runLocalRotation, type LocalRotationOptions } from '../../../lib/rotation/local-rotation';
 import type { RotationEvent } from '../../../lib/rotation/event';
 import { parseAppSecret, type AppSecretValue } from '../../../lib/secrets/secret-value';
 import { VersionCache } from '../../../lib/secrets/version-cache';
@@ -18,7 +18,7 @@ export function rotateDeps(
   options: { busName?: string; env?: NodeJS.ProcessEnv; versionCache?: false } = {},
 ): RotateDeps {
   const { versionCache, ...rest } = options;
-  return { ...testDeps(rest), ...(versionCache === false ? {} : { versionCache: new VersionCache() }) };
+  return { ...testDeps(rest), versionCache: versionCache === false ? undefined : new VersionCache() };
 }
 
 export const rotateHandler = (deps: RotateDeps = rotateDeps()) => makeHandler(deps);
@@ -26,12 +26,12 @@ export const rotateHandler = (deps: RotateDeps = rotateDeps()) => makeHandler(de
 /** Runs steps of one rotation as Secrets Manager would; all four unless `options.steps`. */
 export function rotate(
   secretArn: string,
-  options: DriveOptions & {
+  options: LocalRotationOptions & {
     handler?: (event: RotationEvent) => ReturnType<ReturnType<typeof makeHandler>>;
   } = {},
 ) {
   const handler = options.handler ?? rotateHandler();
-  return driveRotation(handler, secretStore(), secretArn, options);
+  return runLocalRotation(handler, secretStore(), secretArn, options);
 }
 
 export interface AppUser {
@@ -74,8 +74,8 @@ export async function createRotatableUser(
       username,
       password,
       dbname: master.database,
-      ...(options.withMaster === false ? {} : { masterarn: masterArn }),
-      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+      masterarn: options.withMaster === false ? undefined : masterArn,
+      ssl: options.ssl,
     },
     {
       'dbauth:managed-by': 'test',

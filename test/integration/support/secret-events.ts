@@ -40,8 +40,9 @@ export function secretEventsDeps(
     // moto turns RotationEnabled on only for a number of days.
     ...testDeps({
       env: { DBAUTH_DEFAULT_ROTATION_SCHEDULE: '30', ...options.env },
-      ...(options.busName ? { busName: options.busName } : {}),
+      busName: options.busName,
     }),
+    // Absent, not undefined: it would erase an ARN that `env` set.
     ...(options.rotationLambdaArn ? { rotationLambdaArn: options.rotationLambdaArn } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { decideStep } from '../../../lib/rotation/protocol';
-import type { SecretDescription } from '../../../lib/secrets/secret-store';
+import type { SecretDescription } from '../../../lib/secrets/secret-description';
 
 const TOKEN = '11111111-2222-4333-8444-555555555555';
 

@@ -1,5 +1,5 @@
 import { passwordPolicyTag, policyOf } from '../../../lib/secrets/password-policy-tag';
-import type { PasswordPolicy } from '../../../lib/secrets/secret-store';
+import type { PasswordPolicy } from '../../../lib/secrets/random-password';
 
 const deployment: PasswordPolicy = {
   length: 32,

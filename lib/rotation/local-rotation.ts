@@ -6,7 +6,7 @@ import { RotationInProgressError } from './errors';
 import { rotationInFlight } from './in-flight';
 import type { StepResult } from './protocol';
 
-export interface DriveOptions {
+export interface LocalRotationOptions {
   /** The version id of the new version; a fresh UUID unless given (to resume a rotation). */
   token?: string;
   /** The steps to run, in order; all four unless given. */
@@ -22,11 +22,11 @@ export interface DriveOptions {
  * in order, each one invocation of the rotation function. After finishSecret it takes AWSPENDING off
  * the new version, as the service does once a rotation succeeded.
  */
-export async function driveRotation(
+export async function runLocalRotation(
   invoke: (event: RotationEvent) => Promise<StepResult>,
   store: SecretStore,
   secretId: string,
-  options: DriveOptions = {},
+  options: LocalRotationOptions = {},
 ): Promise<{ token: string; results: StepResult[] }> {
   if (!options.token) {
     // A new rotation waits for the one in flight: resume it with its token instead.

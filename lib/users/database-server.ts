@@ -1,12 +1,13 @@
-import type { RdsSender } from '../aws/clients';
+import type { Deps } from '../deps';
 import { lookUpRdsEndpoint } from '../aws/rds-endpoint';
 import type { Endpoint, Engine, TlsMode } from '../engines/engine';
-import { ENGINE_NAMES, findEngine, type EngineName } from '../engines/registry';
+import { findEngine, type EngineName } from '../engines/registry';
 import { InvalidInputError } from '../errors';
+import { UnsupportedEngineError } from './errors';
 import type { MasterSecretValue, SslSetting } from '../secrets/secret-value';
 
 /** Endpoint fields a caller may set, overriding the master secret's. */
-export interface EndpointOverrides {
+export interface DatabaseServerOverrides {
   engine?: string;
   host?: string;
   port?: number;
@@ -31,15 +32,6 @@ const TLS_STRENGTH: TlsMode[] = ['disable', 'require', 'verify-full'];
 const strongest = (a: TlsMode, b: TlsMode): TlsMode =>
   TLS_STRENGTH.indexOf(a) >= TLS_STRENGTH.indexOf(b) ? a : b;
 
-export class UnsupportedEngineError extends InvalidInputError {
-  constructor(engine: string) {
-    super(
-      `engine ${JSON.stringify(engine.slice(0, 40))} is not supported; use one of ${ENGINE_NAMES.join(', ')}`,
-    );
-    this.name = 'UnsupportedEngineError';
-  }
-}
-
 export function engineNamed(name: string): { name: EngineName; engine: Engine } {
   const engine = findEngine(name);
   if (!engine) throw new UnsupportedEngineError(name);
@@ -50,10 +42,10 @@ export function engineNamed(name: string): { name: EngineName; engine: Engine } 
  * Where the database is: overrides first, then the master secret, then (for an RDS-managed
  * master secret, which holds only username and password) the RDS API.
  */
-export async function resolveEndpoint(
+export async function resolveDatabaseServer(
   master: { value: MasterSecretValue; tags: () => Promise<Record<string, string>> },
-  overrides: EndpointOverrides,
-  deps: { rds: RdsSender; tls: TlsDefaults; mysqlUserHost?: string },
+  overrides: DatabaseServerOverrides,
+  deps: Pick<Deps, 'rds' | 'tls' | 'mysqlUserHost'>,
 ): Promise<{ endpoint: Endpoint; engine: Engine }> {
   // The master's own server: what its secret says, else what RDS says of an RDS-managed one.
   let ownEngine: string | undefined = master.value.engine;
@@ -100,9 +92,9 @@ export async function resolveEndpoint(
       database,
       tls: {
         mode,
-        ...(deps.tls.caBundlePath ? { caBundlePath: deps.tls.caBundlePath } : {}),
+        caBundlePath: deps.tls.caBundlePath,
       },
-      ...(deps.mysqlUserHost ? { userHost: deps.mysqlUserHost } : {}),
+      userHost: deps.mysqlUserHost,
     },
   };
 }
