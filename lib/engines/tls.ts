@@ -24,7 +24,7 @@ export function tlsOptions(tls: Endpoint['tls'], host: string): ConnectionOption
         ...(isIP(host) === 0
           ? { servername: host }
           : { checkServerIdentity: (_name: string, cert) => checkServerIdentity(host, cert) }),
-        ...(tls.caBundlePath ? { ca: readCaBundle(tls.caBundlePath) } : {}),
+        ca: tls.caBundlePath ? readCaBundle(tls.caBundlePath) : undefined,
       };
   }
 }

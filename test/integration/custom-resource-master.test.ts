@@ -34,7 +34,7 @@ describe.each(TEST_DATABASES)(
         new PutSecretValueCommand({
           SecretId: secretArn,
           SecretString: JSON.stringify(masterValue(password)),
-          ...(stages ? { VersionStages: stages } : {}),
+          VersionStages: stages,
         }),
       );
 

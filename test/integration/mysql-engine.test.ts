@@ -24,7 +24,7 @@ describe('MySQL engine on MariaDB', () => {
     host: db.host,
     port: db.port,
     database: master.database,
-    tls: { mode, ...(mode === 'verify-full' ? { caBundlePath: CA } : {}) },
+    tls: { mode, caBundlePath: mode === 'verify-full' ? CA : undefined },
     ...extra,
   });
   const asMaster = (mode: TlsMode, extra: Partial<Endpoint> = {}) =>

@@ -23,7 +23,7 @@ describe('PostgreSQL connections and TLS', () => {
     host: options.host ?? testEnv.pg.host,
     port: options.port ?? testEnv.pg.port,
     database: master.database,
-    tls: { mode, ...(options.ca ? { caBundlePath: options.ca } : {}) },
+    tls: { mode, caBundlePath: options.ca },
   });
   const login = () => ({ username: master.username, password: new Password(master.password) });
 

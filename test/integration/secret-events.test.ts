@@ -49,7 +49,7 @@ describe.each(TEST_DATABASES)('secrets managed by their dbauth:* tags on $name',
     const out = await secretsClient().send(
       new CreateSecretCommand({
         Name: name,
-        ...(value ? { SecretString: JSON.stringify(value) } : {}),
+        SecretString: value ? JSON.stringify(value) : undefined,
         Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
       }),
     );

@@ -140,7 +140,7 @@ export async function connectMysql(
     connectTimeout: timeouts.connectMs,
     charset: 'utf8mb4',
     multipleStatements: false,
-    ...(ssl ? { ssl } : {}),
+    ssl,
   };
   let connection: Connection;
   try {
