@@ -115,7 +115,7 @@ export class PostgresAudit implements AuditSession {
   async compareClone(user: string, clone: string): Promise<CloneComparison> {
     const [account] = await this.inspectAccounts([clone]);
     if (!account?.exists)
-      return { differs: 'role', expected: [`member of ${user}`, `acts as ${user}`], found: [] };
+      return { differs: 'role', expected: [`member of ${user}`, `role=${user} at login`], found: [] };
     return compareCloneAccount(user, account);
   }
 

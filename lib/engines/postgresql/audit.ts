@@ -184,10 +184,10 @@ export function missingDefaults(
 
 /** The clone must be a member of its user and take the user's role at login. */
 export function compareCloneAccount(user: string, clone: AccountState): CloneComparison {
-  const expected = [`member of ${user}`, `acts as ${user}`];
+  const expected = [`member of ${user}`, `role=${user} at login`];
   const found = [
     ...(clone.memberOf.includes(user) ? [`member of ${user}`] : []),
-    ...(clone.actsAs ? [`acts as ${clone.actsAs}`] : []),
+    ...(clone.actsAs ? [`role=${clone.actsAs} at login`] : []),
   ];
   const same = expected.every((text) => found.includes(text));
   return same ? { expected: [], found: [] } : { differs: 'role', expected, found: found.sort() };

@@ -92,8 +92,8 @@ describe('PostgreSQL grant audit', () => {
     expect(compareCloneAccount('u', clone)).toEqual({ expected: [], found: [] });
     expect(compareCloneAccount('u', { ...clone, memberOf: [] })).toEqual({
       differs: 'role',
-      expected: ['member of u', 'acts as u'],
-      found: ['acts as u'],
+      expected: ['member of u', 'role=u at login'],
+      found: ['role=u at login'],
     });
   });
 
