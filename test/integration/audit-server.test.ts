@@ -4,8 +4,8 @@ import type { Declaration, Finding, ServerAuditResult } from '../../lib/audit/ty
 import { putMaster, secretStore } from './support/aws';
 import {
   auditInput,
+  buildFleet,
   deadPort,
-  declarationOf,
   openConnections,
   storedHash,
   targetOf,
@@ -13,63 +13,29 @@ import {
 import { TEST_DATABASES } from './support/databases';
 import { testDeps } from './support/deps';
 import { CustomResourceHarness } from './support/harness';
-import { motoRotationFunctionArn } from './support/lambda';
 import { uniqueSuffix } from './support/postgres';
-import { rotate } from './support/rotation';
 
-const PRESETS = ['readonly', 'readwrite', ['SELECT', 'INSERT'], 'owner'] as const;
-const FLEET = 22;
+const summary = (result: ServerAuditResult) =>
+  result.findings.map(({ kind, login, user, expected, found }: Finding) => ({
+    kind,
+    login,
+    user,
+    expected,
+    found,
+  }));
 
 describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
   const h = new CustomResourceHarness('audit', db);
   const store = secretStore();
   const deps = testDeps();
   const run = uniqueSuffix();
-  const fleet: Declaration[] = [];
-  let tlsUser: Declaration | undefined;
   const pg = db.family === 'postgresql';
-  const extraSchema = `audit_extra_${run}`;
+  let fleet: Declaration[] = [];
+  let tlsUser: Declaration | undefined;
 
   beforeAll(async () => {
     await h.setUp();
-    const rotationLambdaArn = await motoRotationFunctionArn();
-    await db.asMaster(h.master, db.itemsTable, ...(pg ? [`CREATE SCHEMA ${extraSchema}`] : []));
-    const create = async (index: number, extra: Record<string, unknown>) => {
-      const properties = h.props(`au${index}_${run}`, extra);
-      const response = await h.send('Create', {
-        properties,
-        logicalResourceId: `AuditUser${index}`,
-        deps: { rotationLambdaArn },
-      });
-      expect(response.Status).toBe('SUCCESS');
-      const secretArn = response.Data?.SecretArn ?? '';
-      await h.storedLogin(secretArn);
-      return secretArn;
-    };
-    const arns: string[] = [];
-    for (let index = 0; index < FLEET; index += 1) {
-      const strategy = index % 2 === 1 ? 'alternating' : 'single';
-      arns.push(
-        await create(index, {
-          Grants: PRESETS[index % PRESETS.length],
-          ...(pg && index === 5 ? { Schemas: ['public', extraSchema] } : {}),
-          Rotation: { Strategy: strategy, AutomaticallyAfterDays: '30' },
-        }),
-      );
-    }
-    // Alternating users rotated once: their AWSCURRENT is the clone, AWSPREVIOUS the user.
-    for (const index of [1, 3, 5, 7]) await rotate(arns[index] ?? '');
-    // Objects made after the users: by the master (one readable by PUBLIC), and by an owner user.
-    await db.asMaster(
-      h.master,
-      `CREATE TABLE later_${run} (id int)`,
-      `CREATE TABLE open_${run} (id int)`,
-      `GRANT SELECT ON open_${run} TO PUBLIC`,
-    );
-    const owner = await h.storedLogin(arns[11] ?? '');
-    expect(await db.tryAs(owner, `CREATE TABLE owned_${run} (id int)`)).toBe('ok');
-    for (const arn of arns) fleet.push(await declarationOf(store, arn));
-    if (!pg) tlsUser = await declarationOf(store, await create(99, { Ssl: 'require', Grants: 'readonly' }));
+    ({ fleet, tlsUser } = await buildFleet(h, run, { size: 22, rotated: [1, 3, 5, 7] }));
   });
   afterAll(() => h.tearDown());
   h.scanEachTest();
@@ -82,15 +48,10 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
     if (!declaration) throw new Error(`no user ${index}`);
     return declaration;
   };
-  const mysqlOn = () => `\`${h.master.database.replace(/_/g, '\\_')}\`.*`;
-  const summary = (result: ServerAuditResult) =>
-    result.findings.map(({ kind, login, user: name, expected, found }: Finding) => ({
-      kind,
-      login,
-      user: name,
-      expected,
-      found,
-    }));
+  // MySQL: the database as dbauth grants on it (`_` escaped) and SHOW GRANTS writes it.
+  const on = () => `\`${h.master.database.replace(/_/g, '\\_')}\`.*`;
+  // Users 12 to 21 are never drifted.
+  const untouched = () => fleet.slice(12);
 
   it('finds nothing on an untouched fleet of both strategies (PUBLIC, owners, the master and clones included)', async () => {
     const everyone = [...fleet, ...(tlsUser ? [tlsUser] : [])];
@@ -100,69 +61,89 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
     expect(result.checked.sort()).toEqual(everyone.map((d) => d.secretArn).sort());
   });
 
-  it('finds a grant added by hand as grant-extra', async () => {
-    const target = user(0);
+  it('finds grants added by hand as grant-extra', async () => {
+    const { user: name } = user(0);
+    const fn = `f_${run}`;
     await db.asMaster(
       h.master,
       ...(pg
         ? [
-            `GRANT INSERT ON items TO ${target.user}`,
-            `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT DELETE ON TABLES TO ${target.user}`,
+            `GRANT INSERT ON items TO ${name}`,
+            `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT DELETE ON TABLES TO ${name}`,
+            `CREATE FUNCTION ${fn}() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
+            `GRANT EXECUTE ON FUNCTION ${fn}() TO ${name}`,
           ]
-        : [`GRANT INSERT ON ${mysqlOn()} TO '${target.user}'@'%'`]),
+        : [`GRANT INSERT ON ${on()} TO '${name}'@'%'`]),
     );
     const found = pg
-      ? [`INSERT on public.items`, `default DELETE on tables in public for ${h.master.username}`]
-      : [`INSERT ON ${mysqlOn()}`];
-    expect(summary(await audit([target]))).toEqual([
-      { kind: 'grant-extra', login: 'user', user: target.user, expected: [], found: found.sort() },
+      ? [
+          'INSERT on public.items',
+          `default DELETE on tables in public for ${h.master.username}`,
+          `privileges on 1 object(s) of pg_proc in database ${h.master.database}`,
+        ]
+      : [`INSERT ON ${on()}`];
+    expect(summary(await audit([user(0)]))).toEqual([
+      { kind: 'grant-extra', login: 'user', user: name, expected: [], found: found.sort() },
     ]);
   });
 
   it('finds a grant revoked by hand as grant-missing', async () => {
-    const target = user(2);
+    const { user: name } = user(2);
     await db.asMaster(
       h.master,
-      pg
-        ? `REVOKE SELECT ON items FROM ${target.user}`
-        : `REVOKE SELECT ON ${mysqlOn()} FROM '${target.user}'@'%'`,
+      pg ? `REVOKE SELECT ON items FROM ${name}` : `REVOKE SELECT ON ${on()} FROM '${name}'@'%'`,
     );
-    expect(summary(await audit([target]))).toEqual([
+    expect(summary(await audit([user(2)]))).toEqual([
       {
         kind: 'grant-missing',
         login: 'user',
-        user: target.user,
-        expected: [pg ? 'SELECT on public.items' : `SELECT ON ${mysqlOn()}`],
+        user: name,
+        expected: [pg ? 'SELECT on public.items' : `SELECT ON ${on()}`],
         found: [],
       },
     ]);
   });
 
   it('finds a password changed behind dbauth as password-mismatch, not user-missing', async () => {
-    const target = user(4);
+    const { user: name } = user(4);
     const password = `hand-set-${uniqueSuffix()}-${uniqueSuffix()}`;
     h.remember(password);
-    await db.setPasswordAsAdmin(target.user, password);
-    const result = await audit([target]);
+    await db.setPasswordAsAdmin(name, password);
+    const result = await audit([user(4)]);
     expect(summary(result)).toEqual([
       {
         kind: 'password-mismatch',
         login: 'user',
-        user: target.user,
+        user: name,
         expected: ['AWSCURRENT logs in'],
         found: ['refused'],
       },
     ]);
   });
 
+  it('finds a login the server refuses for its own reasons (NOLOGIN, ACCOUNT LOCK) as login-failed', async () => {
+    const { user: name } = user(10);
+    await db.asMaster(h.master, pg ? `ALTER ROLE ${name} NOLOGIN` : `ALTER USER '${name}'@'%' ACCOUNT LOCK`);
+    const result = await audit([user(10)]);
+    expect(summary(result)).toEqual([
+      {
+        kind: 'login-failed',
+        login: 'user',
+        user: name,
+        expected: ['AWSCURRENT logs in'],
+        found: ['refused'],
+      },
+    ]);
+    expect(result.findings[0]?.note).toMatch(pg ? /NOLOGIN/ : /locked/);
+  });
+
   it(`finds a clone whose access differs from its user's (${pg ? 'clone-role-mismatch' : 'clone-grants-differ'})`, async () => {
-    const target = user(1);
-    const clone = target.clone ?? '';
+    const { user: name, clone = '' } = user(1);
     await db.asMaster(
       h.master,
-      pg ? `REVOKE ${target.user} FROM ${clone}` : `GRANT CREATE ON ${mysqlOn()} TO '${clone}'@'%'`,
+      pg ? `REVOKE ${name} FROM ${clone}` : `GRANT CREATE ON ${on()} TO '${clone}'@'%'`,
     );
-    const result = summary(await audit([target]));
+    const result = summary(await audit([user(1)]));
     expect(result.map((f) => [f.kind, f.login])).toEqual([
       [pg ? 'clone-role-mismatch' : 'clone-grants-differ', 'clone'],
     ]);
@@ -170,37 +151,34 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
     expect(result[0]).toMatchObject(
       pg
         ? {
-            expected: [
-              `logs in as ${target.user}`,
-              `member of ${target.user}`,
-              `role=${target.user} at login`,
-            ],
-            found: [`logs in as ${clone}`, `role=${target.user} at login`],
+            expected: [`logs in as ${name}`, `member of ${name}`, `role=${name} at login`],
+            found: [`logs in as ${clone}`, `role=${name} at login`],
           }
-        : { expected: [], found: [`CREATE ON ${mysqlOn()}`] },
+        : { expected: [], found: [`CREATE ON ${on()}`] },
     );
   });
 
-  it('finds a user dropped by hand as user-missing', async () => {
-    const target = user(6);
-    await db.dropUserAsAdmin(h.master, target.user);
-    expect(summary(await audit([target]))).toEqual([
-      { kind: 'user-missing', login: 'user', user: target.user, expected: [target.user], found: [] },
+  it('finds a user dropped by hand as user-missing, and a dropped clone as clone-missing', async () => {
+    await db.dropUserAsAdmin(h.master, user(6).user);
+    const { clone = '' } = user(3);
+    await db.dropUserAsAdmin(h.master, clone);
+    expect(summary(await audit([user(6), user(3)]))).toEqual([
+      { kind: 'user-missing', login: 'user', user: user(6).user, expected: [user(6).user], found: [] },
+      { kind: 'clone-missing', login: 'clone', user: user(3).user, expected: [clone], found: [] },
     ]);
   });
 
   it('finds a leftover clone of a single user as orphan-clone', async () => {
-    const target = user(8);
-    const clone = `${target.user}_clone`;
+    const clone = `${user(8).user}_clone`;
     await db.createLogin(h.master, clone, `orphan-${uniqueSuffix()}-${uniqueSuffix()}`);
-    const result = await audit([target]);
+    const result = await audit([user(8)]);
     expect(summary(result)).toEqual([
       { kind: 'orphan-clone', login: undefined, user: clone, expected: [], found: [clone] },
     ]);
     expect(result.findings[0]?.secretArn).toBeUndefined();
   });
 
-  // PostgreSQL asks for TLS in pg_hba.conf, not per role: the kind is the MySQL family's.
+  // PostgreSQL asks for TLS in pg_hba.conf, not per role: this kind is the MySQL family's.
   const mysqlOnly = pg ? () => undefined : it;
   mysqlOnly('finds an account whose TLS requirement was removed as tls-not-required', async () => {
     const target = tlsUser as Declaration;
@@ -216,34 +194,35 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
     ]);
   });
 
-  it('repairs grants and the clone when the secret asks for it, without touching a password; the next audit is clean', async () => {
+  it('repairs grants, extras and the clone when the secret asks for it, never a password; the next audit is clean', async () => {
     const target = { ...user(5), onDrift: 'repair' as const };
-    const clone = target.clone ?? '';
-    const hashes = async () => [await storedHash(db, target.user), await storedHash(db, clone)];
+    const { user: name, clone = '' } = target;
+    const hashes = async () => [await storedHash(db, name), await storedHash(db, clone)];
     const before = await hashes();
-    const database = mysqlOn();
     await db.asMaster(
       h.master,
       ...(pg
         ? [
-            `GRANT TRUNCATE ON items TO ${target.user}`,
-            `REVOKE SELECT ON items FROM ${target.user}`,
-            `REVOKE ${target.user} FROM ${clone}`,
+            `GRANT TRUNCATE ON items TO ${name}`,
+            `ALTER ROLE ${name} CREATEDB`,
+            `REVOKE SELECT ON items FROM ${name}`,
+            `REVOKE ${name} FROM ${clone}`,
           ]
         : [
-            `GRANT DROP ON ${database} TO '${target.user}'@'%'`,
-            `REVOKE SELECT ON ${database} FROM '${target.user}'@'%'`,
-            `GRANT CREATE ON ${database} TO '${clone}'@'%'`,
+            `GRANT DROP ON ${on()} TO '${name}'@'%'`,
+            `REVOKE SELECT ON ${on()} FROM '${name}'@'%'`,
+            `GRANT CREATE ON ${on()} TO '${clone}'@'%'`,
           ]),
     );
     const reported = await audit([target]);
     expect(reported.findings.map((f) => f.repair)).toEqual(reported.findings.map(() => undefined));
     const repaired = await audit([target], { repair: true });
+    const cloneKind = pg ? 'clone-role-mismatch' : 'clone-grants-differ';
     expect(repaired.findings.map((f) => [f.kind, f.repair]).sort()).toEqual(
       [
         ['grant-extra', 'done'],
         ['grant-missing', 'done'],
-        [pg ? 'clone-role-mismatch' : 'clone-grants-differ', 'done'],
+        [cloneKind, 'done'],
       ].sort(),
     );
     expect(summary(await audit([target], { repair: true }))).toEqual([]);
@@ -251,8 +230,7 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
   });
 
   it('holds at most 3 connections to the server with a cap of 3, as the server counts them', async () => {
-    const declarations = fleet.slice(9);
-    const logins = [h.master.username, ...declarations.flatMap((d) => [d.user, d.clone ?? []].flat())];
+    const logins = [h.master.username, ...untouched().flatMap((d) => [d.user, d.clone ?? []].flat())];
     let peak = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -261,7 +239,7 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     })();
-    const result = await audit(declarations, { maxConnections: 3 });
+    const result = await audit(untouched(), { maxConnections: 3 });
     sampling = false;
     await sampler;
     expect(summary(result)).toEqual([]);
@@ -273,17 +251,30 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
   it('reports a server nothing answers on as server-unreachable only, every secret unchecked', async () => {
     const port = await deadPort();
     const deadMaster = await putMaster({ ...db.masterSecretValue(h.master), port });
-    const input = auditInput(store, { ...targetOf(fleet, deadMaster), port }, remember);
-    const result = await auditServer(input, deps);
+    const result = await auditServer(
+      auditInput(store, { ...targetOf(fleet, deadMaster), port }, remember),
+      deps,
+    );
     expect(result.findings.map((f) => [f.kind, f.found])).toEqual([['server-unreachable', ['ECONNREFUSED']]]);
     expect(result.checked).toEqual([]);
     expect(result.unchecked.map((u) => u.secretArn).sort()).toEqual(fleet.map((d) => d.secretArn).sort());
     expect(result.unchecked[0]?.reason).toBe('the server is unreachable');
   });
 
+  it('reports a master whose password no longer logs in as master-login-failed only', async () => {
+    const password = `not-the-master-${uniqueSuffix()}`;
+    h.remember(password);
+    const wrongMaster = await putMaster(db.masterSecretValue(h.master, password));
+    const result = await auditServer(auditInput(store, targetOf(untouched(), wrongMaster), remember), deps);
+    expect(result.findings.map((f) => [f.kind, f.found])).toEqual([
+      ['master-login-failed', ['MasterAuthenticationError']],
+    ]);
+    expect(result.unchecked).toHaveLength(untouched().length);
+  });
+
   it('stops at its deadline and names every secret it did not check', async () => {
-    const result = await audit(fleet.slice(9), { deadlineAt: Date.now() + 5 });
-    expect(result.checked.length + result.unchecked.length).toBe(FLEET - 9);
+    const result = await audit(untouched(), { deadlineAt: Date.now() + 5 });
+    expect(result.checked.length + result.unchecked.length).toBe(untouched().length);
     expect(result.unchecked.length).toBeGreaterThan(0);
     expect(result.unchecked[0]?.reason).toMatch(/deadline/);
   });

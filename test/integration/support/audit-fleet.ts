@@ -6,9 +6,13 @@ import type { SecretStore } from '../../../lib/secrets/secret-store';
 import { TAGS } from '../../../lib/secrets/tags';
 import { tlsMode } from '../../../lib/users/database-server';
 import { grantsFromTag, schemasFromTag } from '../../../lib/users/grants';
+import { secretStore } from './aws';
+import type { TestDatabase } from './databases';
+import type { CustomResourceHarness } from './harness';
+import { motoRotationFunctionArn } from './lambda';
 import { asMariaAdmin } from './mariadb';
 import { asPgAdmin } from './postgres';
-import type { TestDatabase } from './databases';
+import { rotate } from './rotation';
 
 // The audit's input built from the secrets the tests made: the real inventory (from
 // ListSecrets) is lib/audit/inventory.ts's; this reads the same tags and values one by one.
@@ -143,4 +147,63 @@ export async function openConnections(db: TestDatabase, logins: string[]): Promi
     );
     return Number((rows as { n: number }[])[0]?.n ?? 0);
   });
+}
+
+const PRESETS = ['readonly', 'readwrite', ['SELECT', 'INSERT'], 'owner'] as const;
+
+/**
+ * A fleet of `size` users made through the real custom resource on the harness's server:
+ * single (even) and alternating (odd) users, the four kinds of grants in turn, user 5 on two
+ * schemas (PostgreSQL), the alternating users `rotated` rotated once (their AWSCURRENT is the
+ * clone), then tables made by the master (one readable by PUBLIC) and by an owner user (11).
+ * On MariaDB one more user made over TLS requires it. Declarations as the audit reads them.
+ */
+export async function buildFleet(
+  h: CustomResourceHarness,
+  run: string,
+  options: { size: number; rotated: number[] },
+): Promise<{ fleet: Declaration[]; tlsUser?: Declaration }> {
+  const { db } = h;
+  const pg = db.family === 'postgresql';
+  const store = secretStore();
+  const rotationLambdaArn = await motoRotationFunctionArn();
+  const extraSchema = `audit_extra_${run}`;
+  await db.asMaster(h.master, db.itemsTable, ...(pg ? [`CREATE SCHEMA ${extraSchema}`] : []));
+  const create = async (index: number, extra: Record<string, unknown>) => {
+    const response = await h.send('Create', {
+      properties: h.props(`au${index}_${run}`, extra),
+      logicalResourceId: `AuditUser${index}`,
+      deps: { rotationLambdaArn },
+    });
+    expect(response.Status).toBe('SUCCESS');
+    const secretArn = response.Data?.SecretArn ?? '';
+    await h.storedLogin(secretArn);
+    return secretArn;
+  };
+  const arns: string[] = [];
+  for (let index = 0; index < options.size; index += 1) {
+    arns.push(
+      await create(index, {
+        Grants: PRESETS[index % PRESETS.length],
+        ...(pg && index === 5 ? { Schemas: ['public', extraSchema] } : {}),
+        Rotation: { Strategy: index % 2 === 1 ? 'alternating' : 'single', AutomaticallyAfterDays: '30' },
+      }),
+    );
+  }
+  for (const index of options.rotated) await rotate(arns[index] ?? '');
+  await db.asMaster(
+    h.master,
+    `CREATE TABLE later_${run} (id int)`,
+    `CREATE TABLE open_${run} (id int)`,
+    `GRANT SELECT ON open_${run} TO PUBLIC`,
+  );
+  const owner = await h.storedLogin(arns[11] ?? '');
+  expect(await db.tryAs(owner, `CREATE TABLE owned_${run} (id int)`)).toBe('ok');
+  const fleet: Declaration[] = [];
+  for (const arn of arns) fleet.push(await declarationOf(store, arn));
+  if (pg) return { fleet };
+  return {
+    fleet,
+    tlsUser: await declarationOf(store, await create(99, { Ssl: 'require', Grants: 'readonly' })),
+  };
 }
