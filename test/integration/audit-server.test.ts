@@ -6,6 +6,7 @@ import {
   auditInput,
   buildFleet,
   deadPort,
+  loginsFrom,
   openConnections,
   storedHash,
   targetOf,
@@ -14,6 +15,7 @@ import { TEST_DATABASES } from './support/databases';
 import { testDeps } from './support/deps';
 import { CustomResourceHarness } from './support/harness';
 import { uniqueSuffix } from './support/postgres';
+import { rotate } from './support/rotation';
 
 const summary = (result: ServerAuditResult) =>
   result.findings.map(({ kind, login, user, expected, found }: Finding) => ({
@@ -35,7 +37,7 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
 
   beforeAll(async () => {
     await h.setUp();
-    ({ fleet, tlsUser } = await buildFleet(h, run, { size: 22, rotated: [1, 3, 5, 7] }));
+    ({ fleet, tlsUser } = await buildFleet(h, run, { size: 23, rotated: [1, 3, 5, 7] }));
   });
   afterAll(() => h.tearDown());
   h.scanEachTest();
@@ -51,7 +53,7 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
   // MySQL: the database as dbauth grants on it (`_` escaped) and SHOW GRANTS writes it.
   const on = () => `\`${h.master.database.replace(/_/g, '\\_')}\`.*`;
   // Users 12 to 21 are never drifted.
-  const untouched = () => fleet.slice(12);
+  const untouched = () => fleet.slice(12, 22);
 
   it('finds nothing on an untouched fleet of both strategies (PUBLIC, owners, the master and clones included)', async () => {
     const everyone = [...fleet, ...(tlsUser ? [tlsUser] : [])];
@@ -135,6 +137,24 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
       },
     ]);
     expect(result.findings[0]?.note).toMatch(pg ? /NOLOGIN/ : /locked/);
+  });
+
+  it('finds a single-user rotation stopped after setSecret as rotation-pending, not password-mismatch', async () => {
+    const { user: name, secretArn } = user(22);
+    await rotate(secretArn, { steps: ['createSecret', 'setSecret'] });
+    const input = {
+      ...auditInput(store, targetOf([user(22)]), remember),
+      loginsOf: loginsFrom(store, remember, { pending: true }),
+    };
+    expect(summary(await auditServer(input, deps))).toEqual([
+      {
+        kind: 'rotation-pending',
+        login: 'user',
+        user: name,
+        expected: ['AWSCURRENT logs in'],
+        found: ['AWSPENDING logs in'],
+      },
+    ]);
   });
 
   it(`finds a clone whose access differs from its user's (${pg ? 'clone-role-mismatch' : 'clone-grants-differ'})`, async () => {

@@ -63,13 +63,18 @@ export function targetOf(declarations: Declaration[], masterArn?: string): Serve
 
 /**
  * The logins the audit tries for a declaration: AWSCURRENT, and for alternating users the
- * AWSPREVIOUS that names the other login of the pair. Each password read is remembered.
+ * AWSPREVIOUS that names the other login of the pair; with `pending`, also an AWSPENDING that
+ * holds a password of its own (a rotation stopped half-way). Each password read is remembered.
  */
-export function loginsFrom(store: SecretStore, remember: (password: string) => void) {
+export function loginsFrom(
+  store: SecretStore,
+  remember: (password: string) => void,
+  options: { pending?: boolean } = {},
+) {
   return async (declaration: Declaration): Promise<AuditLogin[]> => {
     const described = await store.describe(declaration.secretArn);
     const stages = new Set(Object.values(described.versions).flat());
-    const read = async (stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<AuditLogin> => {
+    const read = async (stage: AuditLogin['stage']): Promise<AuditLogin> => {
       const value = parseAppSecret(
         declaration.secretArn,
         await store.getString(declaration.secretArn, { stage }),
@@ -77,10 +82,16 @@ export function loginsFrom(store: SecretStore, remember: (password: string) => v
       remember(value.password.reveal());
       return { stage, username: value.username, password: value.password };
     };
-    const current = await read('AWSCURRENT');
-    if (declaration.strategy !== 'alternating' || !stages.has('AWSPREVIOUS')) return [current];
-    const previous = await read('AWSPREVIOUS');
-    return previous.username !== current.username ? [current, previous] : [current];
+    const logins = [await read('AWSCURRENT')];
+    if (declaration.strategy === 'alternating' && stages.has('AWSPREVIOUS')) {
+      const previous = await read('AWSPREVIOUS');
+      if (previous.username !== logins[0]?.username) logins.push(previous);
+    }
+    if (options.pending && stages.has('AWSPENDING')) {
+      const pending = await read('AWSPENDING');
+      if (!pending.password.equals(logins[0]?.password ?? pending.password)) logins.push(pending);
+    }
+    return logins;
   };
 }
 
