@@ -1,7 +1,7 @@
 import type { AccountState } from '../engines/audit';
 import type { Endpoint, Engine, Timeouts } from '../engines/engine';
-import { AuthenticationFailedError, DatabaseError, DatabaseUnreachableError } from '../engines/errors';
-import { describeError } from '../errors';
+import { AuthenticationFailedError, DatabaseUnreachableError } from '../engines/errors';
+import { DbauthError, describeError } from '../errors';
 import type { AuditLogin, FindingKind } from './types';
 
 // Logging in as a managed user without ever showing its password: only the class of the
@@ -74,7 +74,9 @@ async function attempt(probe: LoginProbe, login: AuditLogin): Promise<Attempt> {
   });
 }
 
-const why = (account: AccountState): string | undefined => {
+const why = (account: AccountState, tls: Endpoint['tls']['mode']): string | undefined => {
+  if (account.requiresTls && tls === 'disable')
+    return "the server refused it: the account requires TLS and the secret's ssl turns TLS off";
   if (!account.canLogin && !account.locked)
     return 'the server refused it: the login may not log in (NOLOGIN)';
   if (account.locked) return 'the server refused it: the account is locked';
@@ -102,7 +104,7 @@ export async function probeLogin(
   if (result.ok) return result;
   const { error } = result;
   if (error instanceof AuthenticationFailedError) {
-    const reason = why(account);
+    const reason = why(account, probe.endpoint.tls.mode);
     if (reason) return { ok: false, kind: 'login-failed', note: reason };
     if (pending && (await attempt(probe, pending)).ok)
       return { ok: false, kind: 'rotation-pending', note: 'AWSPENDING logs in, AWSCURRENT is refused' };
@@ -112,6 +114,7 @@ export async function probeLogin(
       note: `the server refused the password the secret's ${login.stage} holds: it was changed outside dbauth (rotate the secret to set it again)`,
     };
   }
-  if (error instanceof DatabaseError) return { ok: false, kind: 'login-failed', note: describeError(error) };
+  // Ours (a TLS setting, a CA bundle, the server's answer): words that hold no password.
+  if (error instanceof DbauthError) return { ok: false, kind: 'login-failed', note: describeError(error) };
   throw error;
 }

@@ -7,7 +7,7 @@ import {
   buildFleet,
   deadPort,
   loginsFrom,
-  openConnections,
+  peakConnectionsDuring,
   storedHash,
   targetOf,
 } from './support/audit-fleet';
@@ -251,17 +251,9 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
 
   it('holds at most 3 connections to the server with a cap of 3, as the server counts them', async () => {
     const logins = [h.master.username, ...untouched().flatMap((d) => [d.user, d.clone ?? []].flat())];
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await openConnections(db, logins));
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    })();
-    const result = await audit(untouched(), { maxConnections: 3 });
-    sampling = false;
-    await sampler;
+    const { peak, value: result } = await peakConnectionsDuring(db, logins, () =>
+      audit(untouched(), { maxConnections: 3 }),
+    );
     expect(summary(result)).toEqual([]);
     expect(result.peakConnections).toBe(3);
     expect(peak).toBeGreaterThan(0);

@@ -140,6 +140,32 @@ export async function storedHash(db: TestDatabase, login: string): Promise<strin
   });
 }
 
+/**
+ * The most connections `logins` had open at once while `work` ran, as the server itself counts
+ * them (pg_stat_activity, PROCESSLIST), sampled every few milliseconds.
+ */
+export async function peakConnectionsDuring<T>(
+  db: TestDatabase,
+  logins: string[],
+  work: () => Promise<T>,
+): Promise<{ peak: number; value: T }> {
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await openConnections(db, logins));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  try {
+    const value = await work();
+    return { value, peak };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}
+
 /** How many connections `logins` have open right now, as the server itself counts them. */
 export async function openConnections(db: TestDatabase, logins: string[]): Promise<number> {
   if (db.family === 'postgresql') {
