@@ -103,9 +103,10 @@ export async function probeLogin(
   }
   if (result.ok) return result;
   const { error } = result;
+  // The account says why (servers differ in how they refuse a locked one): that is the reason.
+  const reason = error instanceof DbauthError ? why(account, probe.endpoint.tls.mode) : undefined;
+  if (reason) return { ok: false, kind: 'login-failed', note: reason };
   if (error instanceof AuthenticationFailedError) {
-    const reason = why(account, probe.endpoint.tls.mode);
-    if (reason) return { ok: false, kind: 'login-failed', note: reason };
     if (pending && (await attempt(probe, pending)).ok)
       return { ok: false, kind: 'rotation-pending', note: 'AWSPENDING logs in, AWSCURRENT is refused' };
     return {
