@@ -202,19 +202,28 @@ describe.each(TEST_DATABASES)('drift audit of one server on $name', (db) => {
 
   // PostgreSQL asks for TLS in pg_hba.conf, not per role: this kind is the MySQL family's.
   const mysqlOnly = pg ? () => undefined : it;
-  mysqlOnly('finds an account whose TLS requirement was removed as tls-not-required', async () => {
-    const target = tlsUser as Declaration;
-    await db.asMaster(h.master, `ALTER USER '${target.user}'@'%' REQUIRE NONE`);
-    expect(summary(await audit([target]))).toEqual([
-      {
-        kind: 'tls-not-required',
-        login: 'user',
-        user: target.user,
-        expected: ['REQUIRE SSL'],
-        found: ['REQUIRE NONE'],
-      },
-    ]);
-  });
+  mysqlOnly(
+    'finds an account whose TLS requirement was removed as tls-not-required, and repair requires it again',
+    async () => {
+      const target = tlsUser as Declaration;
+      const before = await storedHash(db, target.user);
+      await db.asMaster(h.master, `ALTER USER '${target.user}'@'%' REQUIRE NONE`);
+      expect(summary(await audit([target]))).toEqual([
+        {
+          kind: 'tls-not-required',
+          login: 'user',
+          user: target.user,
+          expected: ['REQUIRE SSL'],
+          found: ['REQUIRE NONE'],
+        },
+      ]);
+      const repairing = { ...target, onDrift: 'repair' as const };
+      const repaired = await audit([repairing], { repair: true });
+      expect(repaired.findings.map((f) => [f.kind, f.repair])).toEqual([['tls-not-required', 'done']]);
+      expect(summary(await audit([repairing]))).toEqual([]);
+      expect(await storedHash(db, target.user)).toBe(before);
+    },
+  );
 
   it('repairs grants, extras and the clone when the secret asks for it, never a password; the next audit is clean', async () => {
     const target = { ...user(5), onDrift: 'repair' as const };
