@@ -4,7 +4,8 @@
  *
  * The server matrix: the whole integration suite runs on PostgreSQL 15 with MariaDB, and on
  * PostgreSQL 17 (RDS's default major); the suites that exercise the engine through every entry
- * point (contract, custom resource, rotation, tagged secrets, versions, consent) run on 16 and 18 too.
+ * point (contract, custom resource, rotation, tagged secrets, versions, consent, the server
+ * audit) run on 16 and 18 too.
  * Each PostgreSQL project names its server, and its global setup checks that the server on
  * that port really is that major. */
 // tsconfig.json sets isolatedModules: ts-jest then transpiles each file alone, without type checks.
@@ -29,6 +30,7 @@ const EVERY_MAJOR = [
   'secret-events',
   'postgresql-versions',
   'consent',
+  'audit-server',
 ].map((name) => `<rootDir>/test/integration/${name}.test.ts`);
 
 function postgresProject(major, defaultPort, testMatch) {

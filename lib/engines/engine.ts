@@ -1,4 +1,5 @@
 import type { Password } from '../secrets/password';
+import type { AuditSession } from './audit';
 import type { EngineFamily, EngineName } from './registry';
 
 /** What a managed user may do, per schema (PostgreSQL) or database (MySQL). */
@@ -74,6 +75,11 @@ export interface EngineAdapter<Family extends string> {
   validateSchemaName(schema: string): void;
   /** The second login of the alternating-users strategy, within the engine's length limit. */
   cloneUsername(username: string): string;
+  /**
+   * Whether catalogs (grants, default privileges) live per database (PostgreSQL), so the audit
+   * reads them with one master session per database, or per server (MySQL).
+   */
+  readonly catalogsPerDatabase: boolean;
   connect(endpoint: Endpoint, login: Login, timeouts: Timeouts): Promise<EngineSession>;
 }
 
@@ -87,8 +93,12 @@ export type Engine = EngineAdapter<EngineFamily>;
  */
 export type GrantScope = 'schema' | 'database';
 
-/** A logged-in session; every method is idempotent. */
-export interface EngineSession {
+/**
+ * A logged-in session; every method is idempotent. The drift audit's methods (reading
+ * accounts and grants, comparing a clone, revoking extra grants, requiring TLS) come from
+ * `AuditSession` (lib/engines/audit.ts): every adapter implements them too.
+ */
+export interface EngineSession extends AuditSession {
   readonly username: string;
   readonly grantScope: GrantScope;
   userExists(username: string): Promise<boolean>;

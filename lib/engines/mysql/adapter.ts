@@ -1,4 +1,5 @@
 import type { Password } from '../../secrets/password';
+import type { AuditSession } from '../audit';
 import type {
   DropOptions,
   Endpoint,
@@ -10,6 +11,7 @@ import type {
 } from '../engine';
 import { DatabaseError, InvalidIdentifierError, UserOwnsObjectsError } from '../errors';
 import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from '../identifiers';
+import { MysqlAudit } from './audit-session';
 import { connectMysql, type MysqlConnection } from './driver';
 import { parseGrants, syncStatements } from './grants';
 import * as sql from './statements';
@@ -31,24 +33,35 @@ const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
 class MysqlSession implements EngineSession {
   readonly grantScope = 'database';
 
+  readonly cloneModel = 'copy';
   private readonly flavour: sql.Flavour;
+  private readonly audit: MysqlAudit;
 
   constructor(
     private readonly connection: MysqlConnection,
     readonly username: string,
     private readonly userHost: string,
     /** Users this session creates must use TLS: the session itself does. */
-    private readonly requireTls: boolean,
+    private readonly tlsForNewUsers: boolean,
   ) {
     this.flavour = connection.flavour;
+    this.audit = new MysqlAudit(connection, userHost);
   }
+
+  // The drift audit's reads and repairs (audit-session.ts).
+  inspectAccounts: AuditSession['inspectAccounts'] = (logins) => this.audit.inspectAccounts(logins);
+  auditGrants: AuditSession['auditGrants'] = (declarations) => this.audit.auditGrants(declarations);
+  compareClone: AuditSession['compareClone'] = (user, clone) => this.audit.compareClone(user, clone);
+  currentRoles: AuditSession['currentRoles'] = () => this.audit.currentRoles();
+  revokeGrants: AuditSession['revokeGrants'] = (login, extras) => this.audit.revokeGrants(login, extras);
+  requireTls: AuditSession['requireTls'] = (login) => this.audit.requireTls(login);
 
   async userExists(username: string): Promise<boolean> {
     return (await this.connection.rows('look up user', sql.userExists(username, this.userHost))).length > 0;
   }
 
   async createUser(username: string, password: Password): Promise<void> {
-    await this.createWith(username, password, this.requireTls);
+    await this.createWith(username, password, this.tlsForNewUsers);
   }
 
   async setPassword(username: string, password: Password): Promise<void> {
@@ -64,7 +77,7 @@ class MysqlSession implements EngineSession {
 
   /** The clone is an account of its own with copies of the source's grants (MySQL has no membership to lean on). */
   async cloneUser(source: string, clone: string, password: Password): Promise<void> {
-    await this.createWith(clone, password, this.requireTls || (await this.requiresTls(source)));
+    await this.createWith(clone, password, this.tlsForNewUsers || (await this.requiresTls(source)));
     await this.syncClone(source, clone);
   }
 
@@ -168,6 +181,7 @@ class MysqlSession implements EngineSession {
 export const mysql: EngineAdapter<'mysql'> = {
   family: 'mysql',
   defaultDatabase: 'mysql',
+  catalogsPerDatabase: false,
 
   validateUsername(username) {
     checkIdentifier('user name', username, {

@@ -1,5 +1,6 @@
 import type { Password } from '../../secrets/password';
 import { statementLimitMs } from '../../deadline';
+import type { AuditSession } from '../audit';
 import type {
   DropOptions,
   Endpoint,
@@ -11,6 +12,7 @@ import type {
 } from '../engine';
 import { DatabaseError, MasterCannotManageUserError, UserOwnsObjectsError } from '../errors';
 import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from '../identifiers';
+import { PostgresAudit } from './audit-session';
 import { RETURN_BORROWED_ROLES } from './borrow-statements';
 import { connectPostgres, type PostgresConnection } from './driver';
 import { grant, missingPrivileges, revoke, revokeConnect } from './grant-statements';
@@ -25,12 +27,26 @@ const UNDEFINED_OBJECT = '42704';
 
 class PostgresSession implements EngineSession {
   readonly grantScope = 'schema';
+  readonly cloneModel = 'member';
+  private readonly audit: PostgresAudit;
 
   constructor(
     private readonly connection: PostgresConnection,
     readonly username: string,
     private readonly timeouts: Timeouts,
-  ) {}
+  ) {
+    this.audit = new PostgresAudit(connection, username, (what, statements) =>
+      this.runSerialized(what, statements),
+    );
+  }
+
+  // The drift audit's reads and repairs (audit-session.ts).
+  inspectAccounts: AuditSession['inspectAccounts'] = (logins) => this.audit.inspectAccounts(logins);
+  auditGrants: AuditSession['auditGrants'] = (declarations) => this.audit.auditGrants(declarations);
+  compareClone: AuditSession['compareClone'] = (user, clone) => this.audit.compareClone(user, clone);
+  currentRoles: AuditSession['currentRoles'] = () => this.audit.currentRoles();
+  revokeGrants: AuditSession['revokeGrants'] = (login, extras) => this.audit.revokeGrants(login, extras);
+  requireTls: AuditSession['requireTls'] = () => this.audit.requireTls();
 
   async userExists(username: string): Promise<boolean> {
     return (await this.connection.rows('look up role', sql.roleExists(username))).length > 0;
@@ -177,6 +193,7 @@ class PostgresSession implements EngineSession {
 export const postgresql: EngineAdapter<'postgresql'> = {
   family: 'postgresql',
   defaultDatabase: 'postgres',
+  catalogsPerDatabase: true,
 
   validateUsername(username) {
     checkIdentifier('user name', username, {

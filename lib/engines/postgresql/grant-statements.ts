@@ -3,10 +3,10 @@ import { PRIVILEGES, type GrantSet, type Privilege } from '../engine';
 import { borrowRole } from './borrow-statements';
 import type { Query, Statement } from './statements';
 
-const TABLE_PRIVILEGES: Privilege[] = PRIVILEGES.filter((p) => p !== 'CREATE');
+export const TABLE_PRIVILEGES: Privilege[] = PRIVILEGES.filter((p) => p !== 'CREATE');
 
 // Sequences back serial columns: inserting needs USAGE (nextval), reading needs SELECT.
-function sequencePrivileges(privileges: Privilege[]): string[] {
+export function sequencePrivileges(privileges: Privilege[]): string[] {
   const out = new Set<string>();
   if (privileges.includes('SELECT')) out.add('SELECT');
   if (privileges.includes('INSERT')) out.add('USAGE');
