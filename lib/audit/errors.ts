@@ -23,7 +23,9 @@ export class InvalidAuditRequestError extends AuditError {
 /** The audit's state table could not be read or written: without it, nothing is published twice-safe. */
 export class DriftStateError extends AuditError {
   constructor(operation: string, errorName: string) {
-    super(`the drift audit's state table refused ${operation} (${errorName}); check DBAUTH_AUDIT_TABLE and the role's DynamoDB permissions`);
+    super(
+      `the drift audit's state table refused ${operation} (${errorName}); check DBAUTH_AUDIT_TABLE and the role's DynamoDB permissions`,
+    );
     this.name = 'DriftStateError';
   }
 }

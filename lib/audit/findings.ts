@@ -25,7 +25,9 @@ export function findingId(finding: Finding): string {
  */
 export function fingerprint(finding: Finding): string {
   const sorted = (list: string[]) => [...new Set(list)].sort();
-  return sha256(JSON.stringify({ kind: finding.kind, expected: sorted(finding.expected), found: sorted(finding.found) }));
+  return sha256(
+    JSON.stringify({ kind: finding.kind, expected: sorted(finding.expected), found: sorted(finding.found) }),
+  );
 }
 
 /** The first `MAX_LISTED` entries of a sorted list, and whether any were left out. */

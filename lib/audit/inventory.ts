@@ -72,9 +72,9 @@ async function readCurrents(
       currents.set(
         description.arn,
         hit ??
-          (await reads.getVersion(description.arn, { stage: AWSCURRENT }).catch((error: unknown) =>
-            error instanceof Error ? error : new Error('unreadable'),
-          )),
+          (await reads
+            .getVersion(description.arn, { stage: AWSCURRENT })
+            .catch((error: unknown) => (error instanceof Error ? error : new Error('unreadable')))),
       );
     }
   }
@@ -148,7 +148,13 @@ export async function takeInventory(
       where: { ...where, user: declaration.user, database: declaration.grants.database },
     });
   }
-  return { secrets, targets: groupByServer(secrets), findings, warnings, loginsOf: loginReader(reads, secrets) };
+  return {
+    secrets,
+    targets: groupByServer(secrets),
+    findings,
+    warnings,
+    loginsOf: loginReader(reads, secrets),
+  };
 }
 
 /** The servers to visit: one per engine, host, port and master, each with its declarations. */
@@ -157,7 +163,13 @@ export function groupByServer(secrets: ManagedSecret[]): ServerTarget[] {
   for (const { declaration: d } of secrets) {
     if (!d) continue;
     const key = [d.engine, d.host, d.port, d.masterArn].join('|');
-    const target = targets.get(key) ?? { engine: d.engine, host: d.host, port: d.port, masterArn: d.masterArn, declarations: [] };
+    const target = targets.get(key) ?? {
+      engine: d.engine,
+      host: d.host,
+      port: d.port,
+      masterArn: d.masterArn,
+      declarations: [],
+    };
     target.declarations.push(d);
     targets.set(key, target);
   }
@@ -174,12 +186,14 @@ function loginReader(reads: CountedSecretReads, secrets: ManagedSecret[]) {
     const logins: AuditLogin[] = [
       { stage: AWSCURRENT, username: secret.value.username, password: secret.value.password },
     ];
-    if (declaration.strategy !== 'alternating' || !versionWith(secret.description, AWSPREVIOUS)) return logins;
+    if (declaration.strategy !== 'alternating' || !versionWith(secret.description, AWSPREVIOUS))
+      return logins;
     const other = secret.value.username === declaration.user ? declaration.clone : declaration.user;
     try {
       const previous = await reads.getVersion(declaration.secretArn, { stage: AWSPREVIOUS });
       const value = parseAppSecret(declaration.secretArn, previous.secretString);
-      if (value.username === other) logins.push({ stage: AWSPREVIOUS, username: value.username, password: value.password });
+      if (value.username === other)
+        logins.push({ stage: AWSPREVIOUS, username: value.username, password: value.password });
     } catch {
       // No readable previous version: the other login has not been made yet, or is not checked.
     }

@@ -60,6 +60,14 @@ export function intervalMs(schedule: string | undefined): number | undefined {
   return rate ? Number(rate[1]) * UNIT_MS[rate[2]!]! : undefined;
 }
 
+/** The schedule to compute with: the declared one, else the rules Secrets Manager holds. */
+const scheduleOf = (declared: DeclaredRotation, description: SecretDescription): string | undefined =>
+  typeof declared === 'object'
+    ? 'days' in declared
+      ? String(declared.days)
+      : declared.schedule || description.rotationSchedule
+    : description.rotationSchedule;
+
 /** The version AWSPENDING is on, when that is not AWSCURRENT's (an unfinished rotation, maybe). */
 export function pendingVersionIdOf(description: SecretDescription): string | undefined {
   const entry = Object.entries(description.versions).find(
@@ -90,7 +98,7 @@ export function rotationFindings(input: RotationCheckInput): Finding[] {
       kind: 'rotation-disabled',
       expected: ['rotation enabled'],
       found: [description.rotationLambdaArn ? 'rotation disabled' : 'no rotation function'],
-      note: 'turn rotation back on: the stack or the secret\'s tags declare it (an Update or a tag change attaches it)',
+      note: "turn rotation back on: the stack or the secret's tags declare it (an Update or a tag change attaches it)",
     });
   }
   // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]: the qualifier does not count.
@@ -113,13 +121,7 @@ function overdue(input: RotationCheckInput, declared: DeclaredRotation, base: Pa
   const { description, now } = input;
   let due = description.nextRotationDate;
   if (!due) {
-    const schedule =
-      typeof declared === 'object'
-        ? 'days' in declared
-          ? String(declared.days)
-          : declared.schedule
-        : description.rotationSchedule;
-    const interval = intervalMs(schedule);
+    const interval = intervalMs(scheduleOf(declared, description));
     const since = description.lastRotatedDate ?? description.createdDate;
     if (interval === undefined || !since) return [];
     due = new Date(since.getTime() + interval);
@@ -150,4 +152,18 @@ function stuckPending(input: RotationCheckInput, base: Partial<Finding>): Findin
     found: [`AWSPENDING on version ${pending.versionId}${pending.holds === 'nothing' ? ' (no value)' : ''}`],
     note: `${since ? `staged ${minuteOf(since)}; ` : ''}finish it with npm run rotate -- --secret-id ${description.arn} --token ${pending.versionId}, or remove the stage`,
   };
+}
+
+/**
+ * The next rotation as a table shows it: NextRotationDate's day, else `~` and the day computed
+ * from the declared interval, `off` when rotation is off; undefined when it cannot be said (cron).
+ */
+export function nextRotationOf(description: SecretDescription, defaultSchedule: string): string | undefined {
+  const declared = declaredRotation(description, defaultSchedule);
+  if (declared === 'off' || !description.rotationEnabled) return 'off';
+  if (description.nextRotationDate) return description.nextRotationDate.toISOString().slice(0, 10);
+  const interval = intervalMs(scheduleOf(declared, description));
+  const since = description.lastRotatedDate ?? description.createdDate;
+  if (interval === undefined || !since) return undefined;
+  return `~${new Date(since.getTime() + interval).toISOString().slice(0, 10)}`;
 }

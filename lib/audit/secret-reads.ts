@@ -10,7 +10,9 @@ import type { SecretVersion, VersionSelector } from '../secrets/secret-version';
 export class CountedSecretReads {
   readonly calls: Record<string, number> = {};
 
-  constructor(private readonly store: Pick<SecretStore, 'listManaged' | 'describe' | 'getVersion' | 'getCurrentOfEach'>) {}
+  constructor(
+    private readonly store: Pick<SecretStore, 'listManaged' | 'describe' | 'getVersion' | 'getCurrentOfEach'>,
+  ) {}
 
   get total(): number {
     return Object.values(this.calls).reduce((sum, n) => sum + n, 0);

@@ -62,4 +62,6 @@ export const makeEventBridgeClient = (options: AwsClientOptions = {}): EventBrid
 
 /** DynamoDB: only the drift audit's state table uses it, once per audit run. */
 export const makeDynamoDbClient = (options: AwsClientOptions = {}): DynamoDbSender =>
-  lazyClient(async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(commonConfig(options)));
+  lazyClient(
+    async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(commonConfig(options)),
+  );

@@ -189,7 +189,9 @@ export class SecretStore {
   }
 
   /** Every secret dbauth manages (tag `dbauth:managed-by`), described as ListSecrets sees them. */
-  async listManaged(options: { namePrefix?: string; onCall?: () => void } = {}): Promise<SecretDescription[]> {
+  async listManaged(
+    options: { namePrefix?: string; onCall?: () => void } = {},
+  ): Promise<SecretDescription[]> {
     return listManagedSecrets(this.client, options);
   }
 
