@@ -36,13 +36,6 @@ export function makeHandler(deps: AuditHandlerDeps) {
       const options = auditRequestOf(rawEvent, budgetOf(context, deps.audit.marginMs));
       deps.logger.appendKeys({ trigger: options.trigger });
       report = await runAudit(options, deps, deps.auditServer);
-      const { summary } = report;
-      deps.logger.info('audit done', {
-        auditId: report.auditId,
-        complete: report.complete,
-        findings: summary.findings,
-        warnings: report.warnings,
-      });
       return report;
     } catch (error) {
       deps.logger.error('audit failed', errorDetails(error));

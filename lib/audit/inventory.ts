@@ -206,18 +206,29 @@ function loginReader(reads: CountedSecretReads, secrets: ManagedSecret[]) {
   };
 }
 
-/** The AWSPENDING of a secret on a version of its own, read to tell a copy of AWSCURRENT from a password. */
+/**
+ * The AWSPENDING of a secret on a version of its own, read to tell a copy from a password. A
+ * copy of AWSCURRENT is what a RotateSecret that never reached createSecret leaves; moto's
+ * RotateSecret (RotateImmediately false) stages a copy of an older version, AWSPREVIOUS's.
+ * Neither stages a new password. Unknown (undefined) when it could not be read.
+ */
 export async function pendingOf(
   reads: CountedSecretReads,
   secret: ManagedSecret,
   versionId: string,
 ): Promise<PendingVersion | undefined> {
+  const arn = secret.description.arn;
   try {
-    const pending = await reads.getVersion(secret.description.arn, { versionId });
-    const copy = secret.current && pending.secretString.reveal() === secret.current.secretString.reveal();
+    const pending = await reads.getVersion(arn, { versionId });
+    const value = pending.secretString.reveal();
+    let copy = secret.current !== undefined && value === secret.current.secretString.reveal();
+    if (!copy && versionWith(secret.description, AWSPREVIOUS)) {
+      const previous = await reads.getVersion(arn, { stage: AWSPREVIOUS }).catch(() => undefined);
+      copy = previous !== undefined && value === previous.secretString.reveal();
+    }
     return {
       versionId,
-      holds: copy ? 'copy-of-current' : 'own-password',
+      holds: copy ? 'copy' : 'own-password',
       ...(pending.createdDate ? { createdDate: pending.createdDate } : {}),
     };
   } catch (error) {

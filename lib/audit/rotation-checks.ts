@@ -9,12 +9,12 @@ import type { Finding } from './types';
  */
 export type DeclaredRotation = 'off' | { days: number } | { schedule: string } | 'unknown';
 
-/** An AWSPENDING on a version of its own, and what it holds compared with AWSCURRENT. */
+/** An AWSPENDING on a version of its own, and what it holds: a copy of another version, or not. */
 export interface PendingVersion {
   versionId: string;
   /** The version's CreatedDate (GetSecretValue's; ListSecretVersionIds' is not to be trusted on moto). */
   createdDate?: Date;
-  holds: 'copy-of-current' | 'own-password' | 'nothing';
+  holds: 'copy' | 'own-password' | 'nothing';
 }
 
 export interface RotationCheckInput {
@@ -142,7 +142,7 @@ function overdue(input: RotationCheckInput, declared: DeclaredRotation, base: Pa
 
 function stuckPending(input: RotationCheckInput, base: Partial<Finding>): Finding | undefined {
   const { pending, now, description } = input;
-  if (!pending || pending.holds === 'copy-of-current') return undefined;
+  if (!pending || pending.holds === 'copy') return undefined;
   const since = pending.createdDate ?? description.lastChangedDate;
   if (since && now.getTime() - since.getTime() < input.pendingGraceMs) return undefined;
   return {

@@ -161,6 +161,7 @@ export async function runAudit(
   };
   if (options.publish)
     await deps.publisher.publish(DETAIL_TYPES.auditCompleted, completedDetail(auditId, summary));
+  deps.logger.info('audit done', { ...completedDetail(auditId, summary), warnings: inventory.warnings });
   return {
     auditId,
     complete: summary.complete,

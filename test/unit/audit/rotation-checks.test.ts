@@ -119,7 +119,7 @@ describe('rotation checks', () => {
     const description = described({ versions: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] } });
     expect(pendingVersionIdOf(description)).toBe('v2');
     const now = new Date('2026-11-15T00:00:00Z');
-    const pending = (holds: 'own-password' | 'copy-of-current' | 'nothing', hoursAgo: number) => ({
+    const pending = (holds: 'own-password' | 'copy' | 'nothing', hoursAgo: number) => ({
       versionId: 'v2',
       holds,
       createdDate: new Date(now.getTime() - hoursAgo * 3_600_000),
@@ -129,8 +129,8 @@ describe('rotation checks', () => {
     expect(rotationFindings(input({ description, now, pending: pending('own-password', 2) }))).toEqual([
       expect.objectContaining({ kind: 'rotation-pending', found: ['AWSPENDING on version v2'] }),
     ]);
-    expect(kinds(input({ description, now, pending: pending('copy-of-current', 48) }))).toEqual([]);
-    expect(isRotating(pending('copy-of-current', 0.1), now, 3_600_000)).toBe(false);
+    expect(kinds(input({ description, now, pending: pending('copy', 48) }))).toEqual([]);
+    expect(isRotating(pending('copy', 0.1), now, 3_600_000)).toBe(false);
     expect(kinds(input({ description, now, pending: pending('nothing', 2) }))).toEqual(['rotation-pending']);
   });
 
