@@ -33,6 +33,9 @@ async function main(): Promise<number> {
   if (secretIds && secretIds.length > MAX_SECRET_IDS)
     throw new InvalidAuditRequestError(`at most ${MAX_SECRET_IDS} --secret-id. ${USAGE}`);
   const deps = { ...defaultDeps(), driftState: new MemoryDriftState() };
+  // The report is the output: the logger's INFO lines (stdout) would only get in its way.
+  // Warnings and errors still go to stderr.
+  deps.logger.setLogLevel('WARN');
   const report = await runAudit(
     {
       trigger: 'on-demand',
