@@ -93,6 +93,8 @@ export class EmfMetrics implements InvocationMetrics {
     try {
       // No dimension: one series per deployment, what the alarms read (never a secret, user or host).
       const add = (name: string, value: number) => this.#metrics.addMetric(name, MetricUnit.Count, value);
+      this.#metrics.clearDefaultDimensions();
+      this.#metrics.addDimensions({});
       add(METRIC_NAMES.auditNewFindings, counts.newFindings);
       add(METRIC_NAMES.auditChangedFindings, counts.changedFindings);
       add(METRIC_NAMES.auditOpenFindings, counts.openFindings);
