@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { noServerChecks } from '../lib/audit/no-server-checks';
 import { auditRequestOf } from '../lib/audit/event';
 import type { AuditReport } from '../lib/audit/report';
+import { runCountsOf } from '../lib/audit/report-build';
 import { runAudit, type AuditDeps, type AuditServer } from '../lib/audit/run';
 import { auditSettingsFromEnv } from '../lib/audit/settings';
 import { DynamoDriftState, MemoryDriftState } from '../lib/audit/state';
@@ -41,20 +42,7 @@ export function makeHandler(deps: AuditHandlerDeps) {
       deps.logger.error('audit failed', errorDetails(error));
       throw error instanceof DbauthError ? error : new DbauthError(describeError(error));
     } finally {
-      if (report) {
-        const { findings, complete, serversUnreachable } = report.summary;
-        deps.metrics.auditRun(
-          {
-            newFindings: findings.new,
-            changedFindings: findings.changed,
-            openFindings: findings.open,
-            resolvedFindings: findings.resolved,
-            incomplete: !complete,
-            serversUnreachable,
-          },
-          Date.now() - started,
-        );
-      }
+      if (report) deps.metrics.auditRun(runCountsOf(report.summary), Date.now() - started);
       deps.metrics.flush();
       deps.logger.resetKeys();
     }

@@ -1,6 +1,7 @@
+import type { AuditRunCounts } from '../metrics';
 import { serverKeyOf } from './findings';
 import type { ManagedSecret } from './inventory';
-import type { AuditedFinding, ServerReport, UserReport } from './report';
+import type { AuditedFinding, AuditSummary, ServerReport, UserReport } from './report';
 import { minuteOf, nextRotationOf } from './rotation-checks';
 import type { ServerTarget } from './types';
 
@@ -58,4 +59,17 @@ export function serverBlocks(
     block.findings.push(finding);
   }
   return [...blocks.values()];
+}
+
+/** What a run's metrics say of it (lib/metrics.ts): counts only. */
+export function runCountsOf(summary: AuditSummary): AuditRunCounts {
+  const { findings } = summary;
+  return {
+    newFindings: findings.new,
+    changedFindings: findings.changed,
+    openFindings: findings.open,
+    resolvedFindings: findings.resolved,
+    incomplete: !summary.complete,
+    serversUnreachable: summary.serversUnreachable,
+  };
 }
