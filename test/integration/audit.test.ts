@@ -2,7 +2,8 @@ import './support/env';
 import { randomBytes } from 'node:crypto';
 import { makeHandler } from '../../handlers/audit';
 import { InvalidAuditRequestError } from '../../lib/audit/errors';
-import { runAudit, type AuditOptions } from '../../lib/audit/run';
+import { runAudit, type AuditOptions, type AuditServer } from '../../lib/audit/run';
+import type { Finding } from '../../lib/audit/types';
 import { InvalidInputError } from '../../lib/errors';
 import { putSecret } from './support/aws';
 import {
@@ -14,6 +15,7 @@ import {
   managedSecret,
   newSeen,
   putVersion,
+  reportingServers,
   type ManagedTestSecret,
 } from './support/audit';
 import { OutputCapture, scanEachTest } from './support/capture';
@@ -272,6 +274,55 @@ describe('the drift audit against moto (Secrets Manager, DynamoDB, EventBridge)'
     await attachRotation(first!.arn, rotationArn);
     const fixed = await audit();
     expect(fixed.summary.findings).toMatchObject({ open: 1, resolved: 1, new: 0, changed: 0 });
+    expect((await published()).drift).toEqual([]);
+  });
+
+  it('keeps database findings of secrets it could not check, and resolves server-wide ones only in a run over every secret', async () => {
+    const prefix = newPrefix();
+    const table = await auditTable();
+    const [a, b] = await secretsUnder(prefix, 2);
+    const deps = auditDeps(prefix, table, rotationArn, { busName: events.busName });
+    const grantExtra = (arn: string): Finding => ({
+      kind: 'grant-extra',
+      secretArn: arn,
+      engine: 'postgres',
+      host: 'db-1.test',
+      port: 5432,
+      login: 'user',
+      expected: ['SELECT on public.t'],
+      found: ['INSERT on public.t'],
+    });
+    const orphan: Finding = {
+      kind: 'orphan-clone',
+      engine: 'postgres',
+      host: 'db-1.test',
+      port: 5432,
+      expected: [],
+      found: ['old_clone'],
+    };
+    const audit = (server: AuditServer, ids?: string[]) =>
+      runAudit(run(ids ? { secretIds: ids } : {}), deps, server);
+
+    await audit(reportingServers(() => [grantExtra(a!.arn), grantExtra(b!.arn), orphan]));
+    expect((await published()).drift.map((d) => [d.kind, d.secretArn ?? 'server', d.status]).sort()).toEqual(
+      [
+        ['grant-extra', a!.arn, 'new'],
+        ['grant-extra', b!.arn, 'new'],
+        ['orphan-clone', 'server', 'new'],
+      ].sort(),
+    );
+
+    // b's server could not be checked: its finding stays open; a's is gone, and resolved. A run
+    // over some secrets does not resolve the server-wide orphan it could not have seen.
+    const partly = await audit(
+      reportingServers(() => [], new Set([b!.arn])),
+      [a!.arn, b!.arn],
+    );
+    expect(partly.summary.findings).toMatchObject({ open: 0, resolved: 1 });
+    expect(partly.unchecked).toEqual([{ secretArn: b!.arn, reason: 'server-unreachable' }]);
+
+    const everything = await audit(reportingServers(() => [grantExtra(b!.arn)]));
+    expect(everything.summary.findings).toMatchObject({ open: 1, new: 0, changed: 0, resolved: 1 });
     expect((await published()).drift).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditDeps, AuditServer } from '../../../lib/audit/run';
 import { auditSettingsFromEnv } from '../../../lib/audit/settings';
 import { DynamoDriftState } from '../../../lib/audit/state';
-import type { ServerTarget } from '../../../lib/audit/types';
+import type { Finding, ServerTarget } from '../../../lib/audit/types';
 import { makeDynamoDbClient } from '../../../lib/aws/clients';
 import { putSecret, secretsClient } from './aws';
 import { testDeps } from './deps';
@@ -160,4 +160,22 @@ export async function putVersion(
     }),
   );
   return token;
+}
+
+/**
+ * A per-server audit that reports what the test says the database shows: `findingsOf(target)`
+ * for each server, and the secrets in `unreachable` as not checked. It connects nowhere.
+ */
+export function reportingServers(
+  findingsOf: (target: ServerTarget) => Finding[],
+  unreachable: Set<string> = new Set(),
+): AuditServer {
+  return async ({ target }) => ({
+    findings: findingsOf(target),
+    checked: target.declarations.map((d) => d.secretArn).filter((arn) => !unreachable.has(arn)),
+    unchecked: target.declarations
+      .filter((d) => unreachable.has(d.secretArn))
+      .map((d) => ({ secretArn: d.secretArn, reason: 'server-unreachable' })),
+    peakConnections: 2,
+  });
 }
