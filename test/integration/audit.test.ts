@@ -19,11 +19,15 @@ import {
   type ManagedTestSecret,
 } from './support/audit';
 import { OutputCapture, scanEachTest } from './support/capture';
-import { emfMetrics, lambdaContext } from './support/deps';
+import { customResourceHandler, emfMetrics, lambdaContext } from './support/deps';
 import { emfDocuments } from '../support/emf';
 import { EventQueue } from './support/event-queue';
 import { motoRotationFunctionArn } from './support/lambda';
 import { uniqueSuffix } from './support/postgres';
+import { CfnResponseServer } from './support/cfn-server';
+import { cfnEvent, testStackId } from './support/cfn-events';
+import { postgres } from './support/databases';
+import { rotate, secretAt } from './support/rotation';
 
 const DAY = 86_400_000;
 const output = new OutputCapture();
@@ -139,6 +143,65 @@ describe('the drift audit against moto (Secrets Manager, DynamoDB, EventBridge)'
       }),
     ]);
     expect(report.summary.secretsManagerCalls).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reads a user made by the custom resource and rotated twice as it declares itself: no finding, both logins of the pair', async () => {
+    const prefix = newPrefix();
+    const master = await postgres.createMaster();
+    passwords.push(master.password);
+    const masterArn = await postgres.putMasterSecret(master);
+    const username = `audited_${uniqueSuffix()}`;
+    const server = new CfnResponseServer();
+    await server.start();
+    try {
+      const properties = {
+        MasterSecretArn: masterArn,
+        Username: username,
+        Database: master.database,
+        Grants: 'readwrite',
+        SecretName: `${prefix}orders`,
+        Rotation: { Strategy: 'alternating', AutomaticallyAfterDays: '30' },
+      };
+      const created = await customResourceHandler({ rotationLambdaArn: rotationArn })(
+        cfnEvent('Create', server, { properties, stackId: testStackId('audit') }),
+        lambdaContext(),
+      );
+      expect(created.Status).toBe('SUCCESS');
+      const secretArn = created.Data?.SecretArn ?? '';
+      for (let round = 0; round < 2; round += 1) {
+        await rotate(secretArn);
+        passwords.push((await secretAt(secretArn, 'AWSCURRENT')).password.reveal());
+      }
+      const seen = newSeen();
+
+      const report = await runAudit(
+        run({ publish: false }),
+        auditDeps(prefix, await auditTable(), rotationArn),
+        loginReadingServers(seen),
+      );
+
+      expect(report.summary.findings.open).toBe(0);
+      expect(
+        seen.targets.map((t) => [
+          t.masterArn,
+          t.declarations.map((d) => [d.user, d.clone, d.strategy, d.grants.privileges]),
+        ]),
+      ).toEqual([
+        [
+          masterArn,
+          [[username, `${username}_clone`, 'alternating', ['DELETE', 'INSERT', 'SELECT', 'UPDATE']]],
+        ],
+      ]);
+      // Rotated twice: AWSCURRENT is the user again, AWSPREVIOUS the clone.
+      expect(seen.logins[secretArn]).toEqual([`AWSCURRENT:${username}`, `AWSPREVIOUS:${username}_clone`]);
+      expect(report.servers[0]?.users[0]).toMatchObject({
+        user: username,
+        strategy: 'alternating',
+        nextRotation: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      });
+    } finally {
+      await server.stop();
+    }
   });
 
   it('reports each rotation drift alone: disabled, overdue by the clock, stuck pending, and a secret rotating now is skipped', async () => {
