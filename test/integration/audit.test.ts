@@ -340,6 +340,27 @@ describe('the drift audit against moto (Secrets Manager, DynamoDB, EventBridge)'
     expect((await published()).drift).toEqual([]);
   });
 
+  it('undoes the claim of a finding whose event could not be published, so the next run publishes it', async () => {
+    const prefix = newPrefix();
+    const table = await auditTable();
+    const [secret] = await secretsUnder(prefix, 1);
+    await cancelRotation(secret!.arn);
+    const nowhere = auditDeps(prefix, table, rotationArn, { busName: `no-such-bus-${uniqueSuffix()}` });
+
+    const failed = await runAudit(run(), nowhere, loginReadingServers(newSeen()));
+    const retried = await runAudit(
+      run(),
+      auditDeps(prefix, table, rotationArn, { busName: events.busName }),
+      loginReadingServers(newSeen()),
+    );
+
+    expect(failed.summary).toMatchObject({ unpublished: 1, findings: { new: 1 } });
+    expect(retried.summary).toMatchObject({ unpublished: 0, findings: { new: 1 } });
+    expect((await published()).drift).toEqual([
+      expect.objectContaining({ secretArn: secret!.arn, kind: 'rotation-disabled', status: 'new' }),
+    ]);
+  });
+
   it('keeps database findings of secrets it could not check, and resolves server-wide ones only in a run over every secret', async () => {
     const prefix = newPrefix();
     const table = await auditTable();
