@@ -219,7 +219,7 @@ async function recheckMoved(
     const moved =
       !fresh ||
       current(fresh) !== current(secret.description) ||
-      JSON.stringify(fresh.tags) !== JSON.stringify(secret.description.tags);
+      !sameTags(fresh.tags, secret.description.tags);
     if (!moved) continue;
     for (let i = findings.length - 1; i >= 0; i -= 1)
       if (findings[i]!.secretArn === arn) findings.splice(i, 1);
@@ -229,6 +229,10 @@ async function recheckMoved(
     findings.push(...(await checkRotation({ ...secret, description: fresh }, reads, deps, now, new Set())));
   }
 }
+
+/** Whether two tag sets are the same, in whatever order ListSecrets and DescribeSecret give them. */
+const sameTags = (a: Record<string, string>, b: Record<string, string>) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 /** Runs `work` on every item, at most `size` at a time. */
 async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -410,6 +410,54 @@ describe('the drift audit against moto (Secrets Manager, DynamoDB, EventBridge)'
     expect((await published()).drift).toEqual([]);
   });
 
+  it('drops the database findings of a secret that changed during the run, and leaves them to the next run', async () => {
+    const prefix = newPrefix();
+    const [secret] = await secretsUnder(prefix, 1);
+    const newPassword = `audit-pw-${randomBytes(12).toString('hex')}`;
+    passwords.push(newPassword);
+    // The secret's AWSCURRENT moves while its server is being audited (an Update, a rotation).
+    const moving: AuditServer = async () => {
+      await putVersion(
+        secret!.arn,
+        {
+          engine: 'postgres',
+          host: 'db-1.test',
+          port: 5432,
+          username: secret!.username,
+          password: newPassword,
+          dbname: 'app',
+        },
+        ['AWSCURRENT'],
+      );
+      return {
+        findings: [
+          {
+            kind: 'password-mismatch',
+            secretArn: secret!.arn,
+            engine: 'postgres',
+            host: 'db-1.test',
+            port: 5432,
+            login: 'user',
+            expected: ['AWSCURRENT logs in'],
+            found: ['refused'],
+          },
+        ],
+        checked: [secret!.arn],
+        unchecked: [],
+        peakConnections: 1,
+      };
+    };
+
+    const report = await runAudit(
+      run({ publish: false }),
+      auditDeps(prefix, await auditTable(), rotationArn),
+      moving,
+    );
+
+    expect(report.summary.findings.open).toBe(0);
+    expect(report.unchecked).toEqual([{ secretArn: secret!.arn, reason: 'changed during the audit' }]);
+  });
+
   it('reports a managed secret it cannot read or that declares no master, and audits only the secrets named', async () => {
     const prefix = newPrefix();
     const table = await auditTable();
