@@ -91,6 +91,21 @@ describe('scripts/audit.ts, npm run audit', () => {
     ).toEqual([made[0]!.arn]);
   });
 
+  it('asks the deployed function with --invoke, not to publish, and refuses an answer that is no report', async () => {
+    // moto runs no code: its function answers the request it was sent, which is no report.
+    const { code, stderr } = await auditScript(
+      'dbauth/test/none/',
+      '--invoke',
+      rotationArn,
+      '--secret-id',
+      'dbauth/orders/app',
+    );
+    expect(code).toBe(3);
+    expect(stderr).toContain(
+      'audit failed: the audit function answered {publish, repair, secretIds}, not an audit report',
+    );
+  });
+
   it('exits 3 with the usage for an option it does not take', async () => {
     const { code, stderr } = await auditScript('dbauth/test/none/', '--format', 'xml');
     expect(code).toBe(3);
