@@ -11,6 +11,13 @@ export const METRIC_NAMES = {
   rotationStepDuration: 'RotationStepDuration',
   customResourceRequests: 'CustomResourceRequests',
   customResourceRequestDuration: 'CustomResourceRequestDuration',
+  auditNewFindings: 'AuditNewFindings',
+  auditChangedFindings: 'AuditChangedFindings',
+  auditOpenFindings: 'AuditOpenFindings',
+  auditResolvedFindings: 'AuditResolvedFindings',
+  auditIncomplete: 'AuditIncomplete',
+  auditServersUnreachable: 'AuditServersUnreachable',
+  auditDuration: 'AuditDuration',
 } as const;
 
 // Types, not interfaces: a dimension set is a record of strings, which an interface is not to TypeScript.
@@ -29,6 +36,16 @@ export type CustomResourceRequestDimensions = {
   engine: string;
 };
 
+/** What one drift audit run counts: findings by news, and whether it reached every server. */
+export type AuditRunCounts = {
+  newFindings: number;
+  changedFindings: number;
+  openFindings: number;
+  resolvedFindings: number;
+  incomplete: boolean;
+  serversUnreachable: number;
+};
+
 /**
  * What a handler counts and times: one event per invocation, a count of 1 and its duration,
  * printed as one EMF line when the invocation ends. Neither call throws: a metric lost is a
@@ -37,6 +54,8 @@ export type CustomResourceRequestDimensions = {
 export interface InvocationMetrics {
   rotationStep(dimensions: RotationStepDimensions, durationMs: number): void;
   customResourceRequest(dimensions: CustomResourceRequestDimensions, durationMs: number): void;
+  /** A drift audit run: its counts, without dimensions (what the audit alarms read). */
+  auditRun(counts: AuditRunCounts, durationMs: number): void;
   /** Prints what this invocation recorded, and nothing when it recorded nothing. */
   flush(): void;
 }
@@ -68,6 +87,27 @@ export class EmfMetrics implements InvocationMetrics {
       dimensions,
       durationMs,
     );
+  }
+
+  auditRun(counts: AuditRunCounts, durationMs: number): void {
+    try {
+      // No dimension: one series per deployment, what the alarms read (never a secret, user or host).
+      const add = (name: string, value: number) => this.#metrics.addMetric(name, MetricUnit.Count, value);
+      this.#metrics.clearDefaultDimensions();
+      this.#metrics.addDimensions({});
+      add(METRIC_NAMES.auditNewFindings, counts.newFindings);
+      add(METRIC_NAMES.auditChangedFindings, counts.changedFindings);
+      add(METRIC_NAMES.auditOpenFindings, counts.openFindings);
+      add(METRIC_NAMES.auditResolvedFindings, counts.resolvedFindings);
+      add(METRIC_NAMES.auditIncomplete, counts.incomplete ? 1 : 0);
+      add(METRIC_NAMES.auditServersUnreachable, counts.serversUnreachable);
+      this.#metrics.addMetric(METRIC_NAMES.auditDuration, MetricUnit.Milliseconds, durationMs);
+    } catch (error) {
+      this.#logger.warn('metric not recorded', {
+        metric: METRIC_NAMES.auditNewFindings,
+        ...errorDetails(error),
+      });
+    }
   }
 
   flush(): void {
@@ -108,6 +148,7 @@ export class EmfMetrics implements InvocationMetrics {
 const NO_METRICS: InvocationMetrics = {
   rotationStep: () => undefined,
   customResourceRequest: () => undefined,
+  auditRun: () => undefined,
   flush: () => undefined,
 };
 

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -33,6 +34,7 @@ export const makeSecretsManagerClient = (options: AwsClientOptions = {}) =>
 /** What dbauth calls on an RDS or EventBridge client: `send`, so a client that loads late fits. */
 export type RdsSender = Pick<RDSClient, 'send'>;
 export type EventBridgeSender = Pick<EventBridgeClient, 'send'>;
+export type DynamoDbSender = Pick<DynamoDBClient, 'send'>;
 
 /**
  * A client whose SDK package is loaded on the first call, not at cold start: RDS serves only
@@ -56,4 +58,10 @@ export const makeRdsClient = (options: AwsClientOptions = {}): RdsSender =>
 export const makeEventBridgeClient = (options: AwsClientOptions = {}): EventBridgeSender =>
   lazyClient(
     async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(commonConfig(options)),
+  );
+
+/** DynamoDB: only the drift audit's state table uses it, once per audit run. */
+export const makeDynamoDbClient = (options: AwsClientOptions = {}): DynamoDbSender =>
+  lazyClient(
+    async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(commonConfig(options)),
   );

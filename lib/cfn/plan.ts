@@ -147,11 +147,21 @@ export function tagsOf(plan: Plan): Record<string, string> {
     [TAGS.database]: plan.master.endpoint.database,
     [TAGS.grants]: typeof props.Grants === 'string' ? props.Grants : tagList(props.Grants),
     [TAGS.schemas]: tagList(props.Schemas),
+    [TAGS.rotation]: rotationTagOf(props.Rotation),
     [TAGS.passwordPolicy]: passwordPolicyTag({
       length: props.PasswordLength,
       excludeCharacters: props.ExcludeCharacters,
     }),
   };
+}
+
+/**
+ * What the drift audit reads as the declared rotation: `off`, a number of days, or `schedule`
+ * (the expression itself is in the secret's rotation rules: a tag value may hold no parentheses).
+ */
+export function rotationTagOf(rotation: DatabaseUserProperties['Rotation']): string {
+  if (!rotation?.Enabled) return 'off';
+  return rotation.AutomaticallyAfterDays ? String(rotation.AutomaticallyAfterDays) : 'schedule';
 }
 
 export function outcomeOf(plan: Plan, secret: { arn: string; name: string }): Outcome {

@@ -10,23 +10,34 @@ export const DETAIL_TYPES = {
   userDropped: 'Database User Dropped',
   secretRotated: 'Secret Rotated',
   rotationFailed: 'Rotation Failed',
+  driftDetected: 'Drift Detected',
+  auditCompleted: 'Audit Completed',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
-/** What an event says. Never a password: only names, places and reasons. */
+/** A value an event's detail may hold (JSON). */
+export type DetailValue = string | number | boolean | null | DetailValue[] | { [key: string]: DetailValue };
+
+/**
+ * What an event says. Never a password: only names, places and reasons. Every event about a
+ * secret names it (`secretArn`, also its `Resources`); a run's summary names none.
+ */
 export interface EventDetail {
-  secretArn: string;
+  secretArn?: string;
   engine?: string;
   host?: string;
   database?: string;
   user?: string;
   strategy?: string;
-  [key: string]: string | number | boolean | undefined;
+  [key: string]: DetailValue | undefined;
 }
 
-/** The port for our own events. Publishing never throws: an event is news, not a step. */
+/**
+ * The port for our own events. Publishing never throws: an event is news, not a step. It says
+ * whether the event was accepted, for callers that must try again later (the drift audit).
+ */
 export interface EventPublisher {
-  publish(detailType: DetailType, detail: EventDetail): Promise<void>;
+  publish(detailType: DetailType, detail: EventDetail): Promise<boolean>;
 }
 
 export interface EventBridgePublisherOptions {
@@ -42,7 +53,7 @@ export class EventBridgePublisher implements EventPublisher {
     private readonly options: EventBridgePublisherOptions,
   ) {}
 
-  async publish(detailType: DetailType, detail: EventDetail): Promise<void> {
+  async publish(detailType: DetailType, detail: EventDetail): Promise<boolean> {
     try {
       const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
       const out = await this.client.send(
@@ -52,7 +63,7 @@ export class EventBridgePublisher implements EventPublisher {
               Source: EVENT_SOURCE,
               DetailType: detailType,
               Detail: JSON.stringify(detail),
-              Resources: [detail.secretArn],
+              Resources: detail.secretArn ? [detail.secretArn] : [],
               EventBusName: this.options.busName || undefined,
             },
           ],
@@ -65,13 +76,16 @@ export class EventBridgePublisher implements EventPublisher {
           secretArn: detail.secretArn,
           errorCode: entry?.ErrorCode,
         });
+        return false;
       }
+      return true;
     } catch (error) {
       this.options.onFailure('event not published', {
         detailType,
         secretArn: detail.secretArn,
         ...errorDetails(error),
       });
+      return false;
     }
   }
 }

@@ -21,6 +21,7 @@ import type { SecretString } from './secret-string';
 import { versionOf, type SecretVersion, type VersionSelector } from './secret-version';
 import { callSecretsManager } from './secrets-manager-call';
 import { secretsTagged, type TaggedSecret } from './secrets-by-tag';
+import { listManagedSecrets } from './managed-secrets';
 import { refuseInvalidTags } from './tags';
 
 export interface NewSecret {
@@ -185,6 +186,13 @@ export class SecretStore {
   /** The secrets (not scheduled for deletion) that carry tag `key` with `value`, with all their tags. */
   async listTagged(key: string, value: string, limit: number): Promise<TaggedSecret[]> {
     return secretsTagged(this.client, key, value, limit);
+  }
+
+  /** Every secret dbauth manages (tag `dbauth:managed-by`), described as ListSecrets sees them. */
+  async listManaged(
+    options: { namePrefix?: string; onCall?: () => void } = {},
+  ): Promise<SecretDescription[]> {
+    return listManagedSecrets(this.client, options);
   }
 
   /** Schedules deletion (recoveryWindowDays 7–30), or deletes at once when `force`. */

@@ -9,6 +9,8 @@ export interface SecretVersion {
   versionId: string;
   stages: string[];
   secretString: SecretString;
+  /** When this version was made (GetSecretValue's CreatedDate), when the answer says. */
+  createdDate?: Date;
 }
 
 /** A version as GetSecretValue and BatchGetSecretValue answer it. */
@@ -17,11 +19,13 @@ export function versionOf(entry: {
   VersionId?: string;
   VersionStages?: string[];
   SecretString: string;
+  CreatedDate?: Date;
 }): SecretVersion {
   return {
     arn: entry.ARN,
     versionId: entry.VersionId ?? '',
     stages: entry.VersionStages ?? [],
     secretString: new SecretString(entry.SecretString),
+    ...(entry.CreatedDate instanceof Date ? { createdDate: entry.CreatedDate } : {}),
   };
 }

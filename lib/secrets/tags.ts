@@ -33,6 +33,8 @@ export const TAGS = {
   maxGrants: 'dbauth:max-grants',
   /** On a master: existing users (name prefixes, space-separated) that dbauth may take over. */
   allowAdopt: 'dbauth:allow-adopt',
+  /** Read by the drift audit: `report` (the default) or `repair` what it finds on the database. */
+  onDrift: 'dbauth:on-drift',
 } as const;
 
 /**

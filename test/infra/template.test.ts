@@ -402,6 +402,12 @@ describe('packaged CloudFormation template', () => {
         masters: [TAGS.allowStacks, TAGS.allowSecrets],
       },
       { handler: 'handlers/secret-events.handler', own: [MASTER], masters: [TAGS.allowSecrets] },
+      // The audit reads what rotation reads: the managed secrets and the masters of both paths.
+      {
+        handler: 'handlers/audit.handler',
+        own: [MANAGED_BY],
+        masters: [TAGS.allowStacks, TAGS.allowSecrets],
+      },
     ];
     for (const { handler, own, masters } of expected) {
       const role = roleOf(template, handler);
@@ -612,6 +618,124 @@ describe('packaged CloudFormation template', () => {
     ];
     for (const name of named)
       expect(name).toEqual({ 'Fn::Sub': expect.stringMatching(/^\$\{NamePrefix\}-/) });
+  });
+
+  it('lets the audit write no secret and invoke no function, and use DynamoDB only on its own table', () => {
+    const role = roleOf(template, 'handlers/audit.handler');
+    const statements = statementsOf(template).filter(({ where }) => where.startsWith(`${role}/`));
+    expect(statements.length).toBeGreaterThan(0);
+    const dynamoActions = [
+      'Scan',
+      'PutItem',
+      'UpdateItem',
+      'DeleteItem',
+      'GetItem',
+      'Query',
+      'DeleteTable',
+      'CreateTable',
+      'BatchWriteItem',
+    ].map((name) => `dynamodb:${name}`);
+    for (const { where, statement } of statements) {
+      expect({ where, writes: granted(statement, SECRETS_MANAGER_WRITES) }).toEqual({ where, writes: [] });
+      expect({ where, invoke: granted(statement, ['lambda:InvokeFunction']) }).toEqual({ where, invoke: [] });
+      const dynamo = granted(statement, dynamoActions);
+      if (dynamo.length === 0) continue;
+      expect({ where, dynamo, resource: statement.Resource }).toEqual({
+        where,
+        dynamo: ['dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resource: { 'Fn::GetAtt': ['AuditFindingsTable', 'Arn'] },
+      });
+    }
+    // No other role touches the table.
+    const others = statementsOf(template).filter(
+      ({ where, statement }) => !where.startsWith(`${role}/`) && granted(statement, dynamoActions).length > 0,
+    );
+    expect(others).toEqual([]);
+  });
+
+  it('keeps the audit state in a table with point-in-time recovery, a TTL and encryption (the deployment key when given)', () => {
+    const table = template.Resources.AuditFindingsTable?.Properties ?? {};
+    expect(table).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'findingId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: {
+        'Fn::If': [
+          'HasKmsKey',
+          { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { Ref: 'KmsKeyArn' } },
+          { SSEEnabled: true },
+        ],
+      },
+    });
+    const fn = template.Resources[functionIdByHandler(template, 'handlers/audit.handler')]?.Properties ?? {};
+    const variables = (fn.Environment as { Variables: Record<string, Json> }).Variables;
+    expect({ table: variables.DBAUTH_AUDIT_TABLE, concurrency: fn.ReservedConcurrentExecutions }).toEqual({
+      table: { Ref: 'AuditFindingsTable' },
+      concurrency: 1,
+    });
+  });
+
+  it('runs the audit on its schedule (rate(1 day) by default, off allowed), a rule that targets only the audit function', () => {
+    const auditId = functionIdByHandler(template, 'handlers/audit.handler');
+    const parameter = template.Parameters?.AuditSchedule;
+    expect(parameter?.Default).toBe('rate(1 day)');
+    const pattern = new RegExp(String(parameter?.AllowedPattern));
+    for (const value of ['off', 'rate(1 day)', 'cron(0 4 * * ? *)'])
+      expect({ value, ok: pattern.test(value) }).toEqual({ value, ok: true });
+    for (const value of ['daily', '', 'rate(1 day', 'off '])
+      expect({ value, ok: pattern.test(value) }).toEqual({ value, ok: false });
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) =>
+      asList(r.Properties?.Targets as Json[]).some((t) => refersTo((t as { Arn: Json }).Arn, auditId)),
+    );
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0] as [string, Resource & { Condition?: string }];
+    expect(rule.Condition).toBe('AuditScheduled');
+    expect(rule.Properties).toMatchObject({
+      ScheduleExpression: { Ref: 'AuditSchedule' },
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [auditId, 'Arn'] },
+          Input: '{"trigger":"schedule"}',
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        },
+      ],
+    });
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) =>
+      refersTo(p.Properties?.FunctionName, auditId),
+    );
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([
+      expect.objectContaining({
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      }),
+    ]);
+  });
+
+  it('raises an alarm on new drift from the metric the audit prints, and one when a scheduled audit did not run', () => {
+    const alarm = alarmOnOwnFailures(template, 'handlers/audit.handler', (metrics) =>
+      metrics.auditRun(
+        {
+          newFindings: 1,
+          changedFindings: 0,
+          openFindings: 1,
+          resolvedFindings: 0,
+          incomplete: false,
+          serversUnreachable: 0,
+        },
+        12,
+      ),
+    );
+    expect(alarm.AlarmName).toEqual({ 'Fn::Sub': '${NamePrefix}-drift' });
+    const missing = template.Resources.AuditMissingAlarm as Resource & { Condition?: string };
+    expect({ condition: missing.Condition, properties: missing.Properties }).toMatchObject({
+      condition: 'AuditScheduled',
+      properties: {
+        MetricName: 'Invocations',
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      },
+    });
   });
 
   it('puts every role inside the permissions boundary when one is given', () => {

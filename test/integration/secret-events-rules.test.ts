@@ -58,7 +58,8 @@ describe('EventBridge rules of the packaged template, routed by moto', () => {
   beforeAll(async () => {
     const template = packagedTemplate<Template>();
     const patterns = Object.values(template.Resources)
-      .filter((resource) => resource.Type === 'AWS::Events::Rule')
+      // Rules on events; the drift audit's schedule rule matches none.
+      .filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern)
       .map((resource) => resource.Properties?.EventPattern ?? {});
     for (const pattern of patterns) {
       const queue = new EventQueue();
