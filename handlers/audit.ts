@@ -1,19 +1,24 @@
 import type { Context } from 'aws-lambda';
-import { noServerChecks } from '../lib/audit/no-server-checks';
 import { auditRequestOf } from '../lib/audit/event';
 import type { AuditReport } from '../lib/audit/report';
 import { runCountsOf } from '../lib/audit/report-build';
 import { runAudit, type AuditDeps, type AuditServer } from '../lib/audit/run';
+import { auditServer, type ServerAuditDeps } from '../lib/audit/server-audit';
 import { auditSettingsFromEnv } from '../lib/audit/settings';
 import { DynamoDriftState, MemoryDriftState } from '../lib/audit/state';
 import { makeDynamoDbClient } from '../lib/aws/clients';
 import { budgetOf } from '../lib/deadline';
-import { depsFromEnv, logInvocation, type Deps } from '../lib/deps';
+import { depsFromEnv, forInvocation, logInvocation, type Deps } from '../lib/deps';
 import { DbauthError, describeError } from '../lib/errors';
 import { errorDetails } from '../lib/log';
 
-/** What this handler is built from: the audit's dependencies, and one server's audit. */
-export type AuditHandlerDeps = AuditDeps & Pick<Deps, 'metrics'> & { auditServer: AuditServer };
+/**
+ * What this handler is built from: the audit's dependencies and what one server's audit
+ * uses; `auditServer` replaces the real one (lib/audit/server-audit.ts) where a test says so.
+ */
+export type AuditHandlerDeps = AuditDeps &
+  ServerAuditDeps &
+  Pick<Deps, 'metrics'> & { auditServer?: AuditServer };
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): AuditHandlerDeps {
   const audit = auditSettingsFromEnv(env);
@@ -23,7 +28,6 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): AuditHandlerD
     driftState: audit.tableName
       ? new DynamoDriftState(makeDynamoDbClient(), audit.tableName)
       : new MemoryDriftState(),
-    auditServer: noServerChecks,
   };
 }
 
@@ -36,7 +40,9 @@ export function makeHandler(deps: AuditHandlerDeps) {
     try {
       const options = auditRequestOf(rawEvent, budgetOf(context, deps.audit.marginMs));
       deps.logger.appendKeys({ trigger: options.trigger });
-      report = await runAudit(options, deps, deps.auditServer);
+      const invocation = forInvocation(deps, context);
+      const auditsServer = deps.auditServer ?? ((input) => auditServer(input, invocation));
+      report = await runAudit(options, invocation, auditsServer);
       return report;
     } catch (error) {
       deps.logger.error('audit failed', errorDetails(error));

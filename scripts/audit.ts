@@ -9,6 +9,7 @@ import { InvalidAuditRequestError } from '../lib/audit/errors';
 import { MAX_SECRET_IDS } from '../lib/audit/event';
 import { exitCodeOf, renderJson, renderTable } from '../lib/audit/render';
 import { runAudit } from '../lib/audit/run';
+import { auditServer } from '../lib/audit/server-audit';
 import { MemoryDriftState } from '../lib/audit/state';
 import type { AuditReport } from '../lib/audit/report';
 import { describeError } from '../lib/errors';
@@ -58,7 +59,7 @@ async function auditHere(secretIds: string[] | undefined, repair: boolean): Prom
       budgetMs: Number.POSITIVE_INFINITY,
     },
     deps,
-    deps.auditServer,
+    (input) => auditServer(input, deps),
   );
 }
 

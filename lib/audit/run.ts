@@ -6,6 +6,7 @@ import { DETAIL_TYPES } from '../events/publisher';
 import { errorDetails } from '../log';
 import { countByKind, serverKeyOf } from './findings';
 import { pendingOf, takeInventory, type ManagedSecret } from './inventory';
+import { consentedTarget } from './consent-gate';
 import { completedDetail, settleFindings, type AuditScope } from './publish';
 import type { AuditReport, AuditSummary } from './report';
 import { serverBlocks, type ServerOutcome } from './report-build';
@@ -38,7 +39,8 @@ export type AuditKeys =
   | 'tls'
   | 'rotationLambdaArn'
   | 'defaultRotationSchedule'
-  | 'secretNamePrefix';
+  | 'secretNamePrefix'
+  | 'accountId';
 export type AuditDeps = Pick<Deps, AuditKeys> & {
   audit: AuditSettings;
   driftState: DriftState;
@@ -83,22 +85,30 @@ export async function runAudit(
   const targets = inventory.targets
     .map((t) => ({ ...t, declarations: t.declarations.filter((d) => !rotating.has(d.secretArn)) }))
     .filter((t) => t.declarations.length > 0);
-  const visit = async (target: ServerTarget) => {
+  const descriptions = new Map(inventory.secrets.map((s) => [s.description.arn, s.description]));
+  const visit = async (whole: ServerTarget) => {
     const began = Date.now();
+    let target = whole;
     const skip = (reason: string) => target.declarations.forEach((d) => unchecked.set(d.secretArn, reason));
     if (began >= deadlineAt) {
       deadlineSkips += target.declarations.length;
       return skip('deadline');
     }
     const serverDeadline = Math.min(deadlineAt, began + deps.audit.serverBudgetMs);
-    const input: ServerAuditInput = {
-      target,
-      loginsOf: inventory.loginsOf,
-      maxConnections: deps.audit.maxConnections,
-      deadlineAt: serverDeadline,
-      repair: options.repair && deps.audit.repair === 'per-secret',
-    };
     try {
+      const gate = await consentedTarget(whole, descriptions, deps);
+      findings.push(...gate.findings);
+      gate.refused.forEach(({ secretArn, reason }) => unchecked.set(secretArn, reason));
+      inventory.warnings.push(...gate.warnings);
+      target = gate.target;
+      if (target.declarations.length === 0) return;
+      const input: ServerAuditInput = {
+        target,
+        loginsOf: inventory.loginsOf,
+        maxConnections: deps.audit.maxConnections,
+        deadlineAt: serverDeadline,
+        repair: options.repair && deps.audit.repair === 'per-secret',
+      };
       const raced = await beforeDeadline(() => auditServer(input), serverDeadline - began);
       if (!raced.done) {
         deadlineSkips += target.declarations.length;

@@ -11,6 +11,7 @@ import type { Strategy } from '../secrets/tags';
 export const FINDING_KINDS = [
   'server-unreachable',
   'master-login-failed',
+  'master-consent-missing',
   'secret-unreadable',
   'user-missing',
   'clone-missing',

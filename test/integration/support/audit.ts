@@ -1,3 +1,4 @@
+import type { ServerAuditDeps } from '../../../lib/audit/server-audit';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   CancelRotateSecretCommand,
@@ -42,7 +43,7 @@ export function auditDeps(
   table: string,
   rotationArn: string,
   extra: { busName?: string; clock?: () => Date; env?: NodeJS.ProcessEnv } = {},
-): AuditDeps {
+): AuditDeps & ServerAuditDeps {
   return {
     ...testDeps({ busName: extra.busName, env: { DBAUTH_ROTATION_FUNCTION_ARN: rotationArn, ...extra.env } }),
     secretNamePrefix: prefix,
