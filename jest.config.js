@@ -4,7 +4,7 @@
  *
  * The server matrix: the whole integration suite runs on PostgreSQL 15 with MariaDB, and on
  * PostgreSQL 17 (RDS's default major); the suites that exercise the engine through every entry
- * point (contract, custom resource, rotation, tagged secrets, versions, consent, the server
+ * point (contract, custom resource, rotation, tagged secrets, versions, consent, the
  * audit) run on 16 and 18 too.
  * Each PostgreSQL project names its server, and its global setup checks that the server on
  * that port really is that major. */
@@ -31,6 +31,7 @@ const EVERY_MAJOR = [
   'postgresql-versions',
   'consent',
   'audit-server',
+  'audit-end-to-end',
 ].map((name) => `<rootDir>/test/integration/${name}.test.ts`);
 
 function postgresProject(major, defaultPort, testMatch) {

@@ -7,6 +7,7 @@ import { errorDetails } from '../log';
 import { countByKind, serverKeyOf } from './findings';
 import { pendingOf, takeInventory, type ManagedSecret } from './inventory';
 import { consentedTarget } from './consent-gate';
+import { pool } from './pool';
 import { completedDetail, settleFindings, type AuditScope } from './publish';
 import type { AuditReport, AuditSummary } from './report';
 import { serverBlocks, type ServerOutcome } from './report-build';
@@ -243,12 +244,3 @@ async function recheckMoved(
 /** Whether two tag sets are the same, in whatever order ListSecrets and DescribeSecret give them. */
 const sameTags = (a: Record<string, string>, b: Record<string, string>) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
-
-/** Runs `work` on every item, at most `size` at a time. */
-async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
-}

@@ -138,12 +138,13 @@ export function scanEachTest(
     mayPrintNothing?: boolean;
   } = {},
 ): void {
-  let scannedResponses = 0;
+  // By content, not position: `responses` may join lists that grow at different ends.
+  const scannedResponses = new Set<string>();
   const scan = async (allowEmpty: boolean) => {
     try {
       const bodies = await responses();
-      const unscanned = bodies.slice(scannedResponses);
-      scannedResponses = bodies.length;
+      const unscanned = bodies.filter((body) => !scannedResponses.has(body));
+      unscanned.forEach((body) => scannedResponses.add(body));
       return {
         output: capture.leaks(secrets(), { allowEmpty }),
         responses: leakingBodies(unscanned, secrets()),

@@ -132,14 +132,15 @@ export class CustomResourceHarness {
 
   /**
    * Has every test of the enclosing `describe` scan its own output and the CloudFormation
-   * responses it caused for every password the file used (support/capture.ts `scanEachTest`).
+   * responses it caused (and the bodies `more` gives, published events say) for every password
+   * the file used (support/capture.ts `scanEachTest`).
    * Call it once, beside `beforeAll(() => h.setUp())`.
    */
-  scanEachTest(): void {
+  scanEachTest(more: () => string[] | Promise<string[]> = () => []): void {
     scanEachTest(
       this.capture,
       () => this.passwords,
-      () => this.server.received.map((r) => r.raw),
+      async () => [...this.server.received.map((r) => r.raw), ...(await more())],
     );
   }
 }
