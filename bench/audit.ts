@@ -11,7 +11,7 @@
  */
 import './select-server';
 import { testEnv } from '../test/integration/support/env';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { auditServer, type ServerAuditDeps } from '../lib/audit/server-audit';
 import { auditSettingsFromEnv } from '../lib/audit/settings';
 import { DynamoDriftState, MemoryDriftState } from '../lib/audit/state';
 import type { AuditReport } from '../lib/audit/report';
-import { makeDynamoDbClient } from '../lib/aws/clients';
+import { commonConfig } from '../lib/aws/clients';
 import { mysql } from '../lib/engines/mysql/adapter';
 import { postgresql } from '../lib/engines/postgresql/adapter';
 import { EventBridgePublisher } from '../lib/events/publisher';
@@ -310,7 +310,10 @@ export async function measureAudit(server: CfnResponseServer): Promise<AuditFigu
 
   const dynamo = new CallCounter();
   const events = new CallCounter();
-  const dynamoClient = makeDynamoDbClient({ endpoint: testEnv.aws.endpoint, region: testEnv.aws.region });
+  // The SDK client itself (makeDynamoDbClient's is lazy and has no middleware stack to count on).
+  const dynamoClient = new DynamoDBClient(
+    commonConfig({ endpoint: testEnv.aws.endpoint, region: testEnv.aws.region }),
+  );
   countOn(dynamo, dynamoClient);
   const eventClient = eventBridgeClient();
   countOn(events, eventClient);
