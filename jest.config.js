@@ -22,7 +22,10 @@ const integration = {
 };
 
 // Suites that hold nothing PostgreSQL-specific to a major beyond what the others cover.
-const MYSQL_ONLY = ['<rootDir>/test/integration/mysql-engine.test.ts'];
+const MYSQL_ONLY = [
+  '<rootDir>/test/integration/mysql-engine.test.ts',
+  '<rootDir>/test/integration/audit-mysql-tls.test.ts',
+];
 const EVERY_MAJOR = [
   'engine-contract',
   'custom-resource-*',

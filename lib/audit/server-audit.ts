@@ -149,7 +149,13 @@ async function auditDatabase(
   const { target } = input;
   const { session } = master;
   const planned: Planned[] = [];
-  for (const declaration of declarations) {
+  // dbauth makes a MySQL account REQUIRE SSL when its master session speaks TLS: a secret
+  // without an `ssl` of its own was made over the master's TLS, as this session is.
+  const asMade = (d: Declaration): Declaration =>
+    engine.family === 'mysql' && d.ssl === undefined
+      ? { ...d, tlsRequired: master.endpoint.tls.mode !== 'disable' }
+      : d;
+  for (const declaration of declarations.map(asMade)) {
     const versions = await input.loginsOf(declaration).catch(() => undefined);
     if (!versions) {
       progress.skip([declaration], 'its secret could not be read');
