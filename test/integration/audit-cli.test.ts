@@ -3,18 +3,18 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AuditReport } from '../../lib/audit/report';
-import { cancelRotation, managedSecret } from './support/audit';
-import { OutputCapture, scanEachTest } from './support/capture';
+import { cancelRotation } from './support/audit';
+import { CustomResourceHarness } from './support/harness';
 import { motoRotationFunctionArn } from './support/lambda';
-import { uniqueSuffix } from './support/postgres';
+import { testEnv } from './support/env';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
 
-/** What this file's tests and the script's processes printed, scanned after each test. */
-const output = new OutputCapture();
-const passwords: string[] = [];
+/** Users made by the custom resource on the project's PostgreSQL; what was printed is scanned per test. */
+const h = new CustomResourceHarness('audit-cli');
 let rotationArn = '';
+let fleets = 0;
 
 /**
  * `npm run audit -- ...`, as a user runs it: a process of its own against moto, auditing the
@@ -28,43 +28,63 @@ async function auditScript(prefix: string, ...args: string[]) {
       [join(root, 'scripts', 'audit.ts'), ...args],
       {
         cwd: root,
-        env: { ...process.env, DBAUTH_SECRET_NAME_PREFIX: prefix, DBAUTH_ROTATION_FUNCTION_ARN: rotationArn },
+        env: {
+          ...process.env,
+          DBAUTH_SECRET_NAME_PREFIX: prefix,
+          DBAUTH_ROTATION_FUNCTION_ARN: rotationArn,
+          // As the tests' own handlers: the local servers are reached without TLS.
+          DBAUTH_TLS_MODE: 'disable',
+        },
         timeout: 60_000,
       },
     );
-    output.record(`${printed.stdout}\n${printed.stderr}`);
+    h.capture.record(`${printed.stdout}\n${printed.stderr}`);
     return { code: 0, ...printed };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    output.record(`${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
+    h.capture.record(`${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
     return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
 }
 
+/** Two single users of this test alone: their secrets' names share a prefix no other test's have. */
 async function fleet() {
-  const prefix = `dbauth/test/audit-cli-${uniqueSuffix()}/`;
-  const made = [await managedSecret(prefix, rotationArn), await managedSecret(prefix, rotationArn)];
-  passwords.push(...made.map((s) => s.password));
-  return { prefix, made };
+  fleets += 1;
+  const made: { arn: string; username: string }[] = [];
+  for (const letter of ['a', 'b']) {
+    const username = `cli${fleets}${letter}_${h.stackName.slice(-8)}`;
+    const response = await h.send('Create', {
+      properties: h.props(username, { Rotation: { AutomaticallyAfterDays: '30' } }),
+      logicalResourceId: `cli${fleets}${letter}`,
+      deps: { rotationLambdaArn: rotationArn },
+    });
+    expect(response.Status).toBe('SUCCESS');
+    const arn = response.Data?.SecretArn ?? '';
+    made.push({ arn, username: (await h.storedLogin(arn)).user });
+  }
+  return { prefix: `dbauth/${h.stackName}/cli${fleets}`, made };
 }
 
 beforeAll(async () => {
   rotationArn = await motoRotationFunctionArn();
+  await h.setUp();
 });
+afterAll(() => h.tearDown());
 
 describe('scripts/audit.ts, npm run audit', () => {
-  scanEachTest(output, () => passwords);
+  h.scanEachTest();
 
   it('prints a table per server and exits 0 when nothing drifted', async () => {
     const { prefix, made } = await fleet();
     const { code, stdout } = await auditScript(prefix);
     expect(code).toBe(0);
+    const server = `${testEnv.pg.host}:${testEnv.pg.port}`.replace(/\./g, '\\.');
     expect(stdout).toMatch(
-      /^postgres db-1\.test:5432 {2}master dbauth\/test\/master {2}2 users {2}0 with findings/m,
+      new RegExp(`^postgres ${server} {2}master \\S+ {2}2 users {2}0 with findings`, 'm'),
     );
     expect(stdout).toMatch(/^USER +STRATEGY +LAST ROTATION +NEXT ROTATION +FINDINGS$/m);
     for (const { username } of made)
-      expect(stdout).toMatch(new RegExp(`^${username} +single +\\S+ \\S+ +\\S+ +database not checked`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^${username} +single +\\S+ \\S+ +\\S+ +ok$`, 'm'));
   });
 
   it('exits 1 when drift is found, and prints the report as JSON for scripts', async () => {

@@ -11,6 +11,7 @@ import {
   auditDeps,
   auditTable,
   cancelRotation,
+  consentingMaster,
   loginReadingServers,
   managedSecret,
   newSeen,
@@ -82,7 +83,7 @@ describe('the drift audit against moto (Secrets Manager, DynamoDB, EventBridge)'
     const table = await auditTable();
     const singles = await secretsUnder(prefix, 2);
     const otherMaster = await secretsUnder(prefix, 1, {
-      master: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dbauth/test/other-AbCdEf',
+      master: await consentingMaster('other'),
     });
     const [fresh] = await secretsUnder(prefix, 1, { strategy: 'alternating' });
     // An alternating secret rotated once: AWSCURRENT is the clone, AWSPREVIOUS the user. Rotation
@@ -100,7 +101,7 @@ describe('the drift audit against moto (Secrets Manager, DynamoDB, EventBridge)'
         username: `${rotated.username}_clone`,
         password: clonePassword,
         dbname: 'app',
-        masterarn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dbauth/test/master-AbCdEf',
+        masterarn: await consentingMaster(),
       },
       ['AWSCURRENT'],
     );

@@ -11,7 +11,7 @@ import { auditSettingsFromEnv } from '../../../lib/audit/settings';
 import { DynamoDriftState } from '../../../lib/audit/state';
 import type { Finding, ServerTarget } from '../../../lib/audit/types';
 import { makeDynamoDbClient } from '../../../lib/aws/clients';
-import { putSecret, secretsClient } from './aws';
+import { putMaster, putSecret, secretsClient } from './aws';
 import { testDeps } from './deps';
 import { testEnv } from './env';
 import { uniqueSuffix } from './postgres';
@@ -83,6 +83,28 @@ export function loginReadingServers(seen: SeenServers, delayMs = 0): AuditServer
 
 export const newSeen = (): SeenServers => ({ targets: [], logins: {} });
 
+const masters = new Map<string, Promise<string>>();
+
+/**
+ * A master secret in moto, one per `name` and test file, that consents to the tests' secrets
+ * (the audit checks a master's consent before it uses it). No server is behind it: the suites
+ * that use it give the audit a per-server function that visits none.
+ */
+export function consentingMaster(name = 'main'): Promise<string> {
+  let arn = masters.get(name);
+  if (!arn) {
+    arn = putMaster({
+      engine: 'postgres',
+      host: 'db-1.test',
+      port: 5432,
+      username: `master_${name}`,
+      password: `audit-master-${randomBytes(12).toString('hex')}`,
+    });
+    masters.set(name, arn);
+  }
+  return arn;
+}
+
 export interface ManagedTestSecret {
   arn: string;
   username: string;
@@ -113,8 +135,7 @@ export async function managedSecret(
       username,
       password,
       dbname: 'app',
-      masterarn:
-        options.master ?? 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dbauth/test/master-AbCdEf',
+      masterarn: options.master ?? (await consentingMaster()),
     },
     {
       'dbauth:managed-by': 'tags',
