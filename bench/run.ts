@@ -1,8 +1,9 @@
 /**
  * dbauth's figures: bundle size and cold init per handler, Secrets Manager calls, database
- * connection attempts and wall time per rotation and per custom resource request, and a scale
- * run. Against the local services of scripts/test-services.sh. Prints tables and writes
- * bench/results.json. Usage: npm run bench [-- --postgres 17]
+ * connection attempts and wall time per rotation and per custom resource request, a scale run,
+ * and the drift audit of 100 users (bench/audit.ts). Against the local services of
+ * scripts/test-services.sh. Prints tables and writes bench/results.json.
+ * Usage: npm run bench [-- --postgres 17]
  */
 import './select-server';
 import { testEnv } from '../test/integration/support/env';
@@ -11,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { TEST_DATABASES } from '../test/integration/support/databases';
+import { measureAudit, printAudit, type AuditFigures } from './audit';
 import { measureBundles, type BundleFigures } from './bundles';
 import { measureCustomResource, measureRotations, type FlowFigures } from './flows';
 import { measureScale, type ScaleFigures } from './scale';
@@ -168,7 +170,10 @@ async function main(): Promise<void> {
     );
     for (const s of soaks)
       if (s.reasons.length) console.log(`${s.engine} retried after: ${s.reasons.join('; ')}`);
-    const checks = verdicts(bundles, flows, scale, soaks);
+    // The drift audit of 100 users on the servers in use (bench/audit.ts).
+    const audit: AuditFigures = await measureAudit(server);
+    const auditChecks = printAudit(audit);
+    const checks = [...verdicts(bundles, flows, scale, soaks), ...auditChecks];
     console.log(`\nTargets\n\n${checks.join('\n')}\n`);
     const machine = {
       servers: await serverVersions(),
@@ -182,7 +187,7 @@ async function main(): Promise<void> {
       process.env.DBAUTH_TEST_MARIADB === 'no' ? `results-postgres-${testEnv.pg.major}.json` : 'results.json';
     writeFileSync(
       join(__dirname, file),
-      `${JSON.stringify({ date: new Date().toISOString(), machine, bundles, flows, scale, soaks, checks }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), machine, bundles, flows, scale, soaks, audit, checks }, null, 2)}\n`,
     );
     console.log(`written: bench/${file}`);
   } finally {

@@ -41,7 +41,7 @@ async function countConnections(db: TestDatabase, database: string): Promise<num
 }
 
 /** Samples the server's connections to `database` until stopped; resolves to the peak. */
-export function sampleConnections(db: TestDatabase, database: string): { stop: () => Promise<number> } {
+function sampleConnections(db: TestDatabase, database: string): { stop: () => Promise<number> } {
   let peak = 0;
   let running = true;
   const loop = (async () => {
