@@ -1,4 +1,5 @@
 // mysql2, loaded on first connect; it runs our statements and throws only DatabaseErrors.
+import type { Socket } from 'node:net';
 import type { Connection, SslOptions } from 'mysql2/promise';
 import { resolvesWithin, statementLimitMs } from '../../deadline';
 import type { Endpoint, Login, Timeouts } from '../engine';
@@ -89,7 +90,15 @@ export class MysqlConnection {
 
   async close(): Promise<void> {
     this.limits.abort?.removeEventListener('abort', this.onAbort);
-    if (!(await resolvesWithin(this.connection.end(), CLOSE_MS))) this.connection.destroy();
+    // mysql2's end() resolves once QUIT is queued, while the server still counts the session:
+    // wait for the socket to close too, so a cap on connections holds as the server sees it.
+    const socket = (this.connection as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+    const socketClosed =
+      socket && !socket.closed
+        ? new Promise<void>((resolve) => socket.once('close', () => resolve()))
+        : undefined;
+    const ended = this.connection.end().then(() => socketClosed);
+    if (!(await resolvesWithin(ended, CLOSE_MS))) this.connection.destroy();
   }
 
   /**
