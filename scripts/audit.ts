@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   if (secretIds && secretIds.length > MAX_SECRET_IDS)
     throw new InvalidAuditRequestError(`at most ${MAX_SECRET_IDS} --secret-id. ${USAGE}`);
   const report = values.invoke
-    ? await invokeAudit(values.invoke, { ...(secretIds ? { secretIds } : {}), repair: values.repair })
+    ? await invokeAudit(values.invoke, { secretIds, repair: values.repair })
     : await auditHere(secretIds, values.repair);
   console.log(format === 'json' ? renderJson(report) : renderTable(report, process.stdout.columns || 160));
   return exitCodeOf(report);
@@ -53,7 +53,7 @@ async function auditHere(secretIds: string[] | undefined, repair: boolean): Prom
   return runAudit(
     {
       trigger: 'on-demand',
-      ...(secretIds ? { secretIds } : {}),
+      secretIds,
       repair,
       publish: false,
       budgetMs: Number.POSITIVE_INFINITY,

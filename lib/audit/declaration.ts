@@ -36,7 +36,7 @@ export function declarationOf(
     host: value.host.toLowerCase(),
     port: value.port,
     user,
-    ...(strategy === 'alternating' ? { clone: engine.cloneUsername(user) } : {}),
+    clone: strategy === 'alternating' ? engine.cloneUsername(user) : undefined,
     strategy,
     grants: {
       database: tags[TAGS.database] || value.dbname || engine.defaultDatabase,
@@ -45,7 +45,7 @@ export function declarationOf(
     },
     // What dbauth did when it made the account: REQUIRE SSL when it spoke TLS to the server.
     tlsRequired: engine.family === 'mysql' && tlsMode(value.ssl, tls) !== 'disable',
-    ...(value.ssl !== undefined ? { ssl: value.ssl } : {}),
+    ssl: value.ssl,
     onDrift: onDrift === 'repair' ? 'repair' : 'report',
   };
   const warning =

@@ -39,7 +39,7 @@ export function auditRequestOf(event: unknown, budgetMs: number): AuditOptions {
   const { secretIds, repair, publish } = asked.data;
   return {
     trigger: 'on-demand',
-    ...(secretIds ? { secretIds } : {}),
+    secretIds,
     repair: repair ?? false,
     publish: publish ?? true,
     budgetMs,

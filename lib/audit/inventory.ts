@@ -87,8 +87,8 @@ function whereFromTags(description: SecretDescription): ManagedSecret['where'] {
     engine: tags[TAGS.engine] ?? 'unknown',
     host: (tags[TAGS.host] ?? '').toLowerCase(),
     port: 0,
-    ...(tags[TAGS.username] ? { user: tags[TAGS.username] } : {}),
-    ...(tags[TAGS.database] ? { database: tags[TAGS.database] } : {}),
+    user: tags[TAGS.username] || undefined,
+    database: tags[TAGS.database] || undefined,
   };
 }
 
@@ -229,7 +229,7 @@ export async function pendingOf(
     return {
       versionId,
       holds: copy ? 'copy' : 'own-password',
-      ...(pending.createdDate ? { createdDate: pending.createdDate } : {}),
+      createdDate: pending.createdDate,
     };
   } catch (error) {
     // A stage on a version without a value is stuck as much as one with a password; any other

@@ -139,7 +139,7 @@ export async function settleFindings(
       findingId: id,
       fingerprint: print,
       kind: finding.kind,
-      ...(finding.secretArn ? { secretArn: finding.secretArn } : {}),
+      secretArn: finding.secretArn,
       server: serverKeyOf(finding),
       firstSeen: entry.firstSeen,
       lastSeen: now,

@@ -169,7 +169,7 @@ async function auditDatabase(
       declaration,
       versions,
       user: declaration.user,
-      ...(clone ? { clone } : {}),
+      clone,
       cloneExpected,
     });
   }

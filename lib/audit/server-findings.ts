@@ -40,7 +40,7 @@ export function findingOf(
     login,
     expected: sorted(lists.expected ?? []),
     found: sorted(lists.found ?? []),
-    ...(lists.note ? { note: lists.note } : {}),
+    note: lists.note || undefined,
   };
 }
 

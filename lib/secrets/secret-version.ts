@@ -26,6 +26,6 @@ export function versionOf(entry: {
     versionId: entry.VersionId ?? '',
     stages: entry.VersionStages ?? [],
     secretString: new SecretString(entry.SecretString),
-    ...(entry.CreatedDate instanceof Date ? { createdDate: entry.CreatedDate } : {}),
+    createdDate: entry.CreatedDate instanceof Date ? entry.CreatedDate : undefined,
   };
 }

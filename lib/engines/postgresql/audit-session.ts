@@ -57,7 +57,7 @@ export class PostgresAudit implements AuditSession {
         expired: row?.expired ?? false,
         elevated: row?.elevated ?? [],
         memberOf: row?.member_of ?? [],
-        ...(row?.acts_as ? { actsAs: row.acts_as } : {}),
+        actsAs: row?.acts_as || undefined,
       };
     });
   }

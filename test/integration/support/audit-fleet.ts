@@ -36,7 +36,7 @@ export async function declarationOf(
     host: value.host.toLowerCase(),
     port: value.port,
     user,
-    ...(strategy === 'alternating' && engine ? { clone: engine.cloneUsername(user) } : {}),
+    clone: strategy === 'alternating' && engine ? engine.cloneUsername(user) : undefined,
     strategy,
     grants: {
       database: tags[TAGS.database] ?? value.dbname ?? '',
@@ -44,7 +44,7 @@ export async function declarationOf(
       privileges: grantsFromTag(tags[TAGS.grants] ?? 'readonly') ?? [],
     },
     tlsRequired: engine?.family === 'mysql' && tlsMode(value.ssl, { mode: 'disable' }) !== 'disable',
-    ...(value.ssl !== undefined ? { ssl: value.ssl } : {}),
+    ssl: value.ssl,
     onDrift,
   };
 }

@@ -49,7 +49,7 @@ export function auditDeps(
     secretNamePrefix: prefix,
     audit: auditSettingsFromEnv(extra.env ?? {}),
     driftState: driftState(table),
-    ...(extra.clock ? { clock: extra.clock } : {}),
+    clock: extra.clock,
   };
 }
 
