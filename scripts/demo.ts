@@ -4,7 +4,8 @@
  * scripts/test-services.sh starts. CloudFormation's part (the pre-signed response URL) is
  * played by a local HTTP server, Secrets Manager's part in a rotation by lib/rotation/local-rotation.
  * Then the event path: a secret created with a `dbauth:master` tag gets its user, as the
- * secretEvents function does when CloudTrail's CreateSecret event reaches it.
+ * secretEvents function does when CloudTrail's CreateSecret event reaches it. Last, the drift
+ * audit finds that user as declared, then a grant added by hand (as `npm run audit` would).
  */
 import '../test/integration/support/env';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -13,10 +14,15 @@ import { postgres } from '../test/integration/support/databases';
 import { secretEvent, secretEventsHandler } from '../test/integration/support/secret-events';
 import { CfnResponseServer } from '../test/integration/support/cfn-server';
 import { cfnEvent } from '../test/integration/support/cfn-events';
-import { customResourceHandler, lambdaContext } from '../test/integration/support/deps';
+import { customResourceHandler, lambdaContext, testDeps } from '../test/integration/support/deps';
 import { motoRotationFunctionArn } from '../test/integration/support/lambda';
 import { createPgMaster, pgTry, uniqueSuffix } from '../test/integration/support/postgres';
 import { rotate } from '../test/integration/support/rotation';
+import { renderTable } from '../lib/audit/render';
+import { runAudit } from '../lib/audit/run';
+import { auditServer } from '../lib/audit/server-audit';
+import { auditSettingsFromEnv } from '../lib/audit/settings';
+import { MemoryDriftState } from '../lib/audit/state';
 import { parseAppSecret } from '../lib/secrets/secret-value';
 import { randomUUID } from 'node:crypto';
 
@@ -131,6 +137,23 @@ async function main(): Promise<void> {
   console.log(
     `           ${tagged} logs in with the password dbauth put in it: ${await pgTry(taggedLogin, 'SELECT 1')}`,
   );
+
+  // The drift audit of that secret, as `npm run audit -- --secret-id <it>` runs it.
+  const deps = {
+    ...testDeps(),
+    audit: auditSettingsFromEnv({}),
+    driftState: new MemoryDriftState(),
+  };
+  const audit = () =>
+    runAudit(
+      { trigger: 'on-demand', secretIds: [secretArn], repair: false, publish: false, budgetMs: 60_000 },
+      deps,
+      (input) => auditServer(input, deps),
+    );
+  console.log(`Audit   -> ${(await audit()).summary.findings.open} findings for ${tagged} as it was made`);
+  await postgres.asMaster(master, `GRANT CREATE ON SCHEMA public TO ${tagged}`);
+  console.log(`Audit   -> after GRANT CREATE ON SCHEMA public by hand:`);
+  console.log(renderTable(await audit(), 120).replace(/^/gm, '           '));
   await server.stop();
 }
 

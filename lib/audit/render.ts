@@ -28,7 +28,7 @@ function header(server: ServerReport): string {
   const parts = [
     `${server.engine} ${server.host}:${server.port}`,
     ...(server.masterArn ? [`master ${secretNameOf(server.masterArn)}`] : []),
-    `${server.users.length} users`,
+    count(server.users.length, 'user'),
     `${withFindings} with findings`,
     ...(server.durationMs !== undefined ? [`${(server.durationMs / 1000).toFixed(1)} s`] : []),
   ];
@@ -69,8 +69,8 @@ export function renderTable(report: AuditReport, width = 120): string {
   const { summary } = report;
   lines.push(
     cut(
-      `${summary.secrets} secrets on ${summary.servers} servers, ${summary.checked} checked on the database; ` +
-        `${summary.findings.open} findings (${summary.findings.new} new, ${summary.findings.changed} changed, ${summary.findings.resolved} resolved)` +
+      `${count(summary.secrets, 'secret')} on ${count(summary.servers, 'server')}, ${summary.checked} checked on the database; ` +
+        `${count(summary.findings.open, 'finding')} (${summary.findings.new} new, ${summary.findings.changed} changed, ${summary.findings.resolved} resolved)` +
         `${report.complete ? '' : `; INCOMPLETE: ${summary.skipped.deadline} secrets not reached before the deadline`}`,
       width,
     ),
@@ -80,6 +80,9 @@ export function renderTable(report: AuditReport, width = 120): string {
 
 /** The report for scripts: the AuditReport itself, as JSON. */
 export const renderJson = (report: AuditReport): string => JSON.stringify(report, null, 2);
+
+/** `1 user`, `2 users`. */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** The CLI's exit code: 0 clean, 1 findings (an unreachable server counts), 2 incomplete. */
 export function exitCodeOf(report: AuditReport): 0 | 1 | 2 {
