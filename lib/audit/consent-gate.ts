@@ -4,11 +4,14 @@ import type { SecretDescription } from '../secrets/secret-description';
 import { consentForRotatedSecret, refuseStrongerGrants } from '../users/consent';
 import { ConsentRefusedError } from '../users/errors';
 import { describeMaster } from '../users/master-session';
+import { serverFinding } from './server-findings';
 import type { Declaration, Finding, ServerTarget } from './types';
 
 /** A target cut down to the secrets its master still consents to, and what was cut. */
 export interface ConsentedTarget {
   target: ServerTarget;
+  /** The master as described for its consent, for the login that follows. */
+  master?: SecretDescription;
   findings: Finding[];
   refused: { secretArn: string; reason: string }[];
   warnings: string[];
@@ -25,7 +28,6 @@ export async function consentedTarget(
   descriptions: ReadonlyMap<string, SecretDescription>,
   deps: Pick<Deps, 'store' | 'accountId'>,
 ): Promise<ConsentedTarget> {
-  const where = { engine: target.engine, host: target.host, port: target.port };
   let master: SecretDescription;
   try {
     master = await describeMaster(deps, target.masterArn);
@@ -33,21 +35,13 @@ export async function consentedTarget(
     const reason = `master ${target.masterArn} could not be described: ${describeError(error)}`;
     return {
       target: { ...target, declarations: [] },
-      findings: [
-        {
-          kind: 'master-login-failed',
-          ...where,
-          expected: ['the master logs in'],
-          found: ['not described'],
-          note: reason,
-        },
-      ],
+      findings: [serverFinding(target, 'master-login-failed', 'not described', reason)],
       refused: target.declarations.map((d) => ({ secretArn: d.secretArn, reason })),
       warnings: [],
     };
   }
   const kept: Declaration[] = [];
-  const result: ConsentedTarget = { target, findings: [], refused: [], warnings: [] };
+  const result: ConsentedTarget = { target, master, findings: [], refused: [], warnings: [] };
   for (const declaration of target.declarations) {
     const secret = descriptions.get(declaration.secretArn);
     try {
@@ -61,7 +55,9 @@ export async function consentedTarget(
       result.findings.push({
         kind: 'master-consent-missing',
         secretArn: declaration.secretArn,
-        ...where,
+        engine: target.engine,
+        host: target.host,
+        port: target.port,
         database: declaration.grants.database,
         user: declaration.user,
         expected: ['the master consents to this secret'],

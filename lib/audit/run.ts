@@ -105,6 +105,7 @@ export async function runAudit(
       if (target.declarations.length === 0) return;
       const input: ServerAuditInput = {
         target,
+        masterDescription: gate.master,
         loginsOf: inventory.loginsOf,
         maxConnections: deps.audit.maxConnections,
         deadlineAt: serverDeadline,

@@ -1,4 +1,3 @@
-import { SecretNotFoundError } from '../secrets/errors';
 import type { SecretDescription } from '../secrets/secret-description';
 import type { SecretStore } from '../secrets/secret-store';
 import type { SecretVersion, VersionSelector } from '../secrets/secret-version';
@@ -11,7 +10,7 @@ export class CountedSecretReads {
   readonly calls: Record<string, number> = {};
 
   constructor(
-    private readonly store: Pick<SecretStore, 'listManaged' | 'describe' | 'getVersion' | 'getCurrentOfEach'>,
+    private readonly store: Pick<SecretStore, 'listManaged' | 'find' | 'getVersion' | 'getCurrentOfEach'>,
   ) {}
 
   get total(): number {
@@ -23,14 +22,9 @@ export class CountedSecretReads {
   }
 
   /** The description, or undefined when the secret is gone (or scheduled for deletion). */
-  async describe(secretId: string): Promise<SecretDescription | undefined> {
+  describe(secretId: string): Promise<SecretDescription | undefined> {
     this.#count('DescribeSecret');
-    try {
-      return await this.store.describe(secretId);
-    } catch (error) {
-      if (error instanceof SecretNotFoundError) return undefined;
-      throw error;
-    }
+    return this.store.find(secretId);
   }
 
   getVersion(secretId: string, version: VersionSelector): Promise<SecretVersion> {

@@ -103,7 +103,9 @@ async function auditDatabases(
     progress.masterOpen = 1;
     progress.masterPeak = Math.max(progress.masterPeak, 1);
     try {
-      master = await connectAsMaster(deps, target.masterArn, database ? { database } : {});
+      master = await connectAsMaster(deps, target.masterArn, database ? { database } : {}, {
+        described: input.masterDescription,
+      });
     } catch (error) {
       progress.masterOpen = 0;
       if (signal.aborted) return;
@@ -161,9 +163,7 @@ async function auditDatabase(
       progress.skip([declaration], 'its secret could not be read');
       continue;
     }
-    const clone =
-      declaration.clone ??
-      (declaration.strategy === 'alternating' ? engine.cloneUsername(declaration.user) : undefined);
+    const { clone } = declaration;
     const cloneExpected = clone !== undefined && versions.some((v) => v.username === clone);
     planned.push({
       declaration,

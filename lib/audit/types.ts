@@ -1,6 +1,7 @@
 import type { GrantSet } from '../engines/engine';
 import type { EngineName } from '../engines/registry';
 import type { Password } from '../secrets/password';
+import type { SecretDescription } from '../secrets/secret-description';
 import type { SslSetting } from '../secrets/secret-value';
 import type { Strategy } from '../secrets/tags';
 
@@ -97,6 +98,8 @@ export interface AuditLogin {
 /** What one server's audit needs besides the target. */
 export interface ServerAuditInput {
   target: ServerTarget;
+  /** The master's description, when the caller read it already (its consent): not read again. */
+  masterDescription?: SecretDescription;
   /**
    * The logins to try for a declaration: AWSCURRENT, and for the alternating strategy the
    * AWSPREVIOUS that names the other login of the pair. Read lazily, once.

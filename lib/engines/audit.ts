@@ -92,3 +92,7 @@ export interface AuditSession {
   /** MySQL family: the account must use TLS from now on (PostgreSQL: nothing to do). */
   requireTls(login: string): Promise<void>;
 }
+
+/** Extra grants in the order of their texts (a finding's stable order). */
+export const sortByText = (extras: ExtraGrant[]): ExtraGrant[] =>
+  [...extras].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));

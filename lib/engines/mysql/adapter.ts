@@ -13,6 +13,7 @@ import { DatabaseError, InvalidIdentifierError, UserOwnsObjectsError } from '../
 import { CLONE_SUFFIX, checkIdentifier, suffixWithin } from '../identifiers';
 import { MysqlAudit } from './audit-session';
 import { connectMysql, type MysqlConnection } from './driver';
+import { NOTHING_TO_REVOKE } from './driver-errors';
 import { parseGrants, syncStatements } from './grants';
 import * as sql from './statements';
 
@@ -27,8 +28,6 @@ const DEFAULT_USER_HOST = '%';
 const RESERVED_USERS = /^(root|rds.*|mysql|mariadb_sys|public|none|current_user|current_role)$/i;
 // CREATE USER of a user that exists (ER_CANNOT_USER).
 const USER_EXISTS = 'ER_CANNOT_USER';
-// ER_NONEXISTING_GRANT, ER_NONEXISTING_TABLE_GRANT, ER_NONEXISTING_PROC_GRANT: nothing to revoke.
-const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
 
 class MysqlSession implements EngineSession {
   readonly grantScope = 'database';

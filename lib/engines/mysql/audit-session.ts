@@ -11,10 +11,8 @@ import { DatabaseError } from '../errors';
 import { compareCopies, diffGrants, requiresTlsOf, type MysqlRevocable } from './audit';
 import * as auditSql from './audit-statements';
 import type { MysqlConnection } from './driver';
+import { NOTHING_TO_REVOKE } from './driver-errors';
 import * as sql from './statements';
-
-// ER_NONEXISTING_GRANT, ER_NONEXISTING_TABLE_GRANT, ER_NONEXISTING_PROC_GRANT: nothing to revoke.
-const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
 
 interface AccountRow {
   login: string;

@@ -1,5 +1,5 @@
 import { escapeId } from 'sql-escaper';
-import type { CloneComparison, ExtraGrant } from '../audit';
+import { sortByText, type CloneComparison, type ExtraGrant } from '../audit';
 import type { GrantSet } from '../engine';
 import { atomKey, parseGrants, type GrantAtom } from './grants';
 import { grantDatabase, mysqlPrivileges } from './statements';
@@ -61,7 +61,7 @@ export function diffGrants(lines: string[], grants: GrantSet): { missing: string
   const missing = expected.filter((atom) => !covered(atom, held)).map(atomKey);
   return {
     missing: missing.sort(),
-    extra: extra.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)),
+    extra: sortByText(extra),
   };
 }
 

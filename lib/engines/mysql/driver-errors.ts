@@ -2,6 +2,9 @@
 import type { Endpoint, Timeouts } from '../engine';
 import { DatabaseError, DatabaseUnreachableError } from '../errors';
 
+// ER_NONEXISTING_GRANT, ER_NONEXISTING_TABLE_GRANT, ER_NONEXISTING_PROC_GRANT: nothing to revoke.
+export const NOTHING_TO_REVOKE = new Set([1141, 1147, 1403]);
+
 // MariaDB's max_statement_time (ER_STATEMENT_TIMEOUT), MySQL's max_execution_time
 // (ER_QUERY_TIMEOUT), and a lock wait past lock_wait_timeout (ER_LOCK_WAIT_TIMEOUT).
 const SERVER_TIMEOUTS = new Set([1969, 3024, 1205]);

@@ -7,6 +7,7 @@ import type {
   GrantDeclaration,
   RevokeOutcome,
 } from '../audit';
+import { sortByText } from '../audit';
 import { DatabaseError } from '../errors';
 import {
   compareCloneAccount,
@@ -19,7 +20,7 @@ import {
 } from './audit';
 import * as sql from './audit-statements';
 import type { PostgresConnection } from './driver';
-import { sequencePrivileges, TABLE_PRIVILEGES } from './grant-statements';
+import { sequencePrivileges, tablePrivileges } from './grant-statements';
 import type { Statement } from './statements';
 
 interface AccountRow {
@@ -98,7 +99,7 @@ export class PostgresAudit implements AuditSession {
           sql.missingByEffect(
             login,
             grants.schemas,
-            grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p)),
+            tablePrivileges(grants.privileges),
             sequencePrivileges(grants.privileges),
             grants.privileges.includes('CREATE'),
           ),
@@ -151,6 +152,3 @@ export class PostgresAudit implements AuditSession {
     return Promise.resolve();
   }
 }
-
-const sortByText = (extras: ExtraGrant[]) =>
-  [...extras].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));

@@ -1,7 +1,7 @@
 import type { AccountState, CloneComparison, ExtraGrant } from '../audit';
 import type { GrantSet } from '../engine';
 import type { PostgresRevocable } from './audit-statements';
-import { sequencePrivileges, TABLE_PRIVILEGES } from './grant-statements';
+import { sequencePrivileges, tablePrivileges } from './grant-statements';
 
 // The drift audit's diffs for PostgreSQL: pure functions of what the catalogs said.
 
@@ -28,9 +28,6 @@ export interface ElsewhereRow {
   objects: number;
 }
 
-const tablePrivileges = (grants: GrantSet): string[] =>
-  grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p));
-
 /**
  * Whether dbauth's own `grant` makes this row for `grants`: CONNECT on the database; USAGE (and
  * CREATE if declared) on each schema; table privileges on relations and sequence privileges on
@@ -50,7 +47,7 @@ export function isDeclaredRow(row: GrantRow, grants: GrantSet | undefined): bool
       );
     case 'table':
     case 'default:r':
-      return inSchema && tablePrivileges(grants).includes(row.privilege);
+      return inSchema && (tablePrivileges(grants.privileges) as readonly string[]).includes(row.privilege);
     case 'sequence':
     case 'default:S':
       return inSchema && sequencePrivileges(grants.privileges).includes(row.privilege);
@@ -165,7 +162,7 @@ export function missingDefaults(
   );
   const missing: string[] = [];
   const kinds: [string, string[]][] = [
-    ['r', tablePrivileges(grants)],
+    ['r', tablePrivileges(grants.privileges)],
     ['S', sequencePrivileges(grants.privileges)],
   ];
   for (const schema of grants.schemas) {

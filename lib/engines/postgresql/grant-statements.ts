@@ -6,6 +6,11 @@ import type { Query, Statement } from './statements';
 export const TABLE_PRIVILEGES: Privilege[] = PRIVILEGES.filter((p) => p !== 'CREATE');
 
 // Sequences back serial columns: inserting needs USAGE (nextval), reading needs SELECT.
+/** The declared privileges that apply to tables (all but CREATE, a schema's). */
+export function tablePrivileges(privileges: readonly Privilege[]): Privilege[] {
+  return privileges.filter((p) => TABLE_PRIVILEGES.includes(p));
+}
+
 export function sequencePrivileges(privileges: Privilege[]): string[] {
   const out = new Set<string>();
   if (privileges.includes('SELECT')) out.add('SELECT');
@@ -81,7 +86,7 @@ function perSchema(
 ): Statement[] {
   const toOrFrom = verb === 'GRANT' ? 'TO' : 'FROM';
   const role = `${toOrFrom} ${id(username)}`;
-  const tables = grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p)).join(', ');
+  const tables = tablePrivileges(grants.privileges).join(', ');
   const sequences = sequencePrivileges(grants.privileges).join(', ');
   return grants.schemas.flatMap((schema) => {
     const s = id(schema);
@@ -167,7 +172,7 @@ export function missingPrivileges(grants: GrantSet): Query[] {
         params: [schema],
       });
     }
-    for (const privilege of grants.privileges.filter((p) => TABLE_PRIVILEGES.includes(p))) {
+    for (const privilege of tablePrivileges(grants.privileges)) {
       checks.push({
         sql: `SELECT $2 || ' on ' || n.nspname || '.' || c.relname AS missing FROM pg_class c
           JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -1,11 +1,8 @@
 import { createServer } from 'node:net';
 import type { AuditLogin, Declaration, ServerAuditInput, ServerTarget } from '../../../lib/audit/types';
-import { findEngine } from '../../../lib/engines/registry';
+import { declarationOf as declaredBy } from '../../../lib/audit/declaration';
 import { parseAppSecret } from '../../../lib/secrets/secret-value';
 import type { SecretStore } from '../../../lib/secrets/secret-store';
-import { TAGS } from '../../../lib/secrets/tags';
-import { tlsMode } from '../../../lib/users/database-server';
-import { grantsFromTag, schemasFromTag } from '../../../lib/users/grants';
 import { secretStore } from './aws';
 import type { TestDatabase } from './databases';
 import type { CustomResourceHarness } from './harness';
@@ -23,30 +20,10 @@ export async function declarationOf(
   secretArn: string,
   onDrift: Declaration['onDrift'] = 'report',
 ): Promise<Declaration> {
-  const described = await store.describe(secretArn);
   const value = parseAppSecret(secretArn, await store.getString(secretArn, { stage: 'AWSCURRENT' }));
-  const { tags } = described;
-  const engine = findEngine(value.engine);
-  const user = tags[TAGS.username] ?? value.username;
-  const strategy = tags[TAGS.strategy] === 'alternating' ? 'alternating' : 'single';
-  return {
-    secretArn: described.arn,
-    masterArn: value.masterarn ?? tags[TAGS.master] ?? '',
-    engine: value.engine,
-    host: value.host.toLowerCase(),
-    port: value.port,
-    user,
-    clone: strategy === 'alternating' && engine ? engine.cloneUsername(user) : undefined,
-    strategy,
-    grants: {
-      database: tags[TAGS.database] ?? value.dbname ?? '',
-      schemas: schemasFromTag(tags[TAGS.schemas]),
-      privileges: grantsFromTag(tags[TAGS.grants] ?? 'readonly') ?? [],
-    },
-    tlsRequired: engine?.family === 'mysql' && tlsMode(value.ssl, { mode: 'disable' }) !== 'disable',
-    ssl: value.ssl,
-    onDrift,
-  };
+  const read = declaredBy(await store.describe(secretArn), value, { mode: 'disable' });
+  if ('problem' in read) throw new Error(`${secretArn}: ${read.problem}`);
+  return { ...read.declaration, onDrift };
 }
 
 export function targetOf(declarations: Declaration[], masterArn?: string): ServerTarget {

@@ -41,6 +41,12 @@ const spellings = (secret: string): string[] => {
   return escaped === secret ? [secret] : [secret, escaped];
 };
 
+/** What a scan looks for: `secrets`, generated passwords and secret strings, as written raw or in JSON. */
+const needles = (secrets: Iterable<string>): string[] =>
+  [...secrets, ...generatedPasswords, ...secretStrings]
+    .filter((secret) => secret.length > 0)
+    .flatMap(spellings);
+
 /**
  * Captures everything written to stdout and stderr (the logger writes there) so a test can
  * prove that no password it used was ever printed. It wraps the writers the quiet test
@@ -96,9 +102,7 @@ export class OutputCapture {
    * when there is no secret to look for.
    */
   leaks(secrets: Iterable<string>, options: { allowEmpty?: boolean } = {}): string[] {
-    const all = [...secrets, ...generatedPasswords, ...secretStrings]
-      .filter((secret) => secret.length > 0)
-      .flatMap(spellings);
+    const all = needles(secrets);
     if (this.text.trim().length === 0) {
       if (options.allowEmpty) return [];
       throw new Error('leak check: nothing was captured (is the log level SILENT, or capture not started?)');
@@ -110,9 +114,7 @@ export class OutputCapture {
 
 /** Response bodies (CloudFormation's, say) that hold any of `secrets`, or a generated password or secret string. */
 export function leakingBodies(bodies: string[], secrets: Iterable<string>): string[] {
-  const all = [...secrets, ...generatedPasswords, ...secretStrings]
-    .filter((secret) => secret.length > 0)
-    .flatMap(spellings);
+  const all = needles(secrets);
   return bodies.filter((body) => all.some((secret) => body.includes(secret)));
 }
 
